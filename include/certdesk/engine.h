@@ -1,0 +1,1 @@
+/* engine.h: engine control (placeholder until it lands). */

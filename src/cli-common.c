@@ -1,0 +1,1 @@
+/* cli-common: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* cli-list: placeholder until its module lands. */

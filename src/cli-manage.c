@@ -1,0 +1,1 @@
+/* cli-manage: placeholder until its module lands. */

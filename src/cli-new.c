@@ -1,0 +1,1 @@
+/* cli-new: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* engine-control: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* engine-probe: placeholder until its module lands. */

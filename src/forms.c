@@ -1,0 +1,1 @@
+/* forms: placeholder until its module lands. */

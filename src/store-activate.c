@@ -1,0 +1,1 @@
+/* store-activate: placeholder until its module lands. */

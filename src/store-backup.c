@@ -1,0 +1,1 @@
+/* store-backup: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* store-export: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* store-generate: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* store-import: placeholder until its module lands. */

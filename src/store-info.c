@@ -1,0 +1,1 @@
+/* store-info: placeholder until its module lands. */

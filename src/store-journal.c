@@ -1,0 +1,1 @@
+/* store-journal: placeholder until its module lands. */

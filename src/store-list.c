@@ -1,0 +1,1 @@
+/* store-list: placeholder until its module lands. */

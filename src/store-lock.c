@@ -1,0 +1,1 @@
+/* store-lock: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* store-monitor: placeholder until its module lands. */

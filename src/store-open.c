@@ -1,0 +1,1 @@
+/* store-open: placeholder until its module lands. */

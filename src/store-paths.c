@@ -1,0 +1,1 @@
+/* store-paths: placeholder until its module lands. */

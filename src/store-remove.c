@@ -1,0 +1,1 @@
+/* store-remove: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* store-trust: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* store-x509: placeholder until its module lands. */

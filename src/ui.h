@@ -1,0 +1,1 @@
+/* ui.h: the console's shared declarations (placeholder until it lands). */

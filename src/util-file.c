@@ -1,0 +1,1 @@
+/* util-file: placeholder until its module lands. */

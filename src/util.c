@@ -1,0 +1,1 @@
+/* util: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* validate-country: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* validate: placeholder until its module lands. */
