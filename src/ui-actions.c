@@ -47,7 +47,7 @@ ui_action_for_key(int key)
 void
 ui_keybar_draw(int y)
 {
-	char	 num[8];
+	char	 num[16];
 	int	 i, x = 0, need = 0, fkey;
 	bool	 wide;
 

@@ -242,8 +242,35 @@ ui_entry_cursor(CDKENTRY *e)
  * CDK's entry edits bytes; narrow ncurses cannot tell it better.  Repeat
  * a deletion or a move until a whole UTF-8 character is deleted or passed.
  */
+static bool	ui_entry_inject_bytes(CDKENTRY *, int);
+
+static bool
+ui_has_multibyte(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	}
+	return false;
+}
+
 bool
 ui_entry_inject(CDKENTRY *e, int key)
+{
+	bool	done;
+
+	done = ui_entry_inject_bytes(e, key);
+	/*
+	 * Curses thinks each byte is a column: after a multibyte character
+	 * it would put later changes a column off.  Rewrite the row whole.
+	 */
+	if (!done && e->win != NULL && ui_has_multibyte(e->info))
+		ui_refresh_row(getbegy(e->fieldWin), e->win);
+	return done;
+}
+
+static bool
+ui_entry_inject_bytes(CDKENTRY *e, int key)
 {
 	CDKOBJS	*o = ObjOf(e);
 	bool	 done = false;
@@ -297,11 +324,33 @@ ui_key_in(int key, const int *keys)
 	return false;
 }
 
+int
+ui_widget_feed(CDKOBJS *o, int k)
+{
+	bool	done;
+
+	if (o->fn->objectType == vENTRY)
+		done = ui_entry_inject((CDKENTRY *)o, k);
+	else
+		done = o->fn->injectObj(o, (chtype)k);
+	if (!done)
+		return UI_RUN_MORE;
+	switch (o->exitType) {
+	case vNORMAL:
+		return UI_RUN_DONE;
+	case vESCAPE_HIT:
+	case vEARLY_EXIT:
+	case vERROR:
+	case vNEVER_ACTIVATED:
+		return UI_RUN_CANCEL;
+	}
+	return UI_RUN_CANCEL;
+}
+
 enum ui_run_result
 ui_widget_run(CDKOBJS *o, const int *exit_keys, int *key)
 {
-	int	k;
-	bool	done;
+	int	k, r;
 
 	if (key != NULL)
 		*key = 0;
@@ -314,23 +363,10 @@ ui_widget_run(CDKOBJS *o, const int *exit_keys, int *key)
 				*key = k;
 			return UI_RUN_KEY;
 		}
-		if (o->fn->objectType == vENTRY)
-			done = ui_entry_inject((CDKENTRY *)o, k);
-		else
-			done = o->fn->injectObj(o, (chtype)k);
-		if (!done)
+		if ((r = ui_widget_feed(o, k)) == UI_RUN_MORE)
 			continue;
 		if (key != NULL)
 			*key = k;
-		switch (o->exitType) {
-		case vNORMAL:
-			return UI_RUN_DONE;
-		case vESCAPE_HIT:
-		case vEARLY_EXIT:
-		case vERROR:
-		case vNEVER_ACTIVATED:
-			return UI_RUN_CANCEL;
-		}
-		return UI_RUN_CANCEL;
+		return r;
 	}
 }

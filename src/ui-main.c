@@ -90,9 +90,9 @@ ui_main(struct cli_ctx *ctx)
 		return EXIT_FAILED;
 	}
 	if (f.created) {
-		ui_set_message(&ui, false, "First start: %s",
-		    f.note != NULL ? f.note : "created the self-signed "
-		    "certificate server.crt");
+		ui_set_message(&ui, false, "%s", f.note != NULL ? f.note :
+		    "First start: created the self-signed certificate "
+		    "server.crt");
 	} else if (f.note != NULL)
 		ui_set_message(&ui, false, "%s", f.note);
 	free(f.note);

@@ -137,9 +137,8 @@ ui_screen_start(char **cause)
 	/* Pass UTF-8 bytes through instead of showing them as M-x. */
 	use_legacy_coding(2);
 	ui_screen_tame_optimizer();
+	/* Not initCDKColor(): it would redefine our colour pairs. */
 	ui_screen_colours();
-	if (ui_colour)
-		initCDKColor();
 	ui_input_init();
 	return STORE_OK;
 }
@@ -173,7 +172,7 @@ ui_attr(enum ui_role role)
 	if (ui_colour) {
 		switch (role) {
 		case UI_NORMAL:
-			return A_NORMAL;
+			return (int)A_NORMAL;
 		case UI_TITLE:
 			return COLOR_PAIR(PAIR_TITLE) | A_BOLD;
 		case UI_HEADER:
@@ -195,25 +194,25 @@ ui_attr(enum ui_role role)
 		case UI_ERROR:
 			return COLOR_PAIR(PAIR_ERROR) | A_BOLD;
 		case UI_DIM:
-			return A_DIM;
+			return (int)A_DIM;
 		}
-		return A_NORMAL;
+		return (int)A_NORMAL;
 	}
 	/* Monochrome: meaning must survive without colour (TERM=vt100). */
 	switch (role) {
 	case UI_TITLE:
 	case UI_SELECTED:
 	case UI_KEYLABEL:
-		return A_REVERSE;
+		return (int)A_REVERSE;
 	case UI_HEADER:
-		return A_UNDERLINE;
+		return (int)A_UNDERLINE;
 	case UI_ACTIVE:
 	case UI_CRIT:
 	case UI_ERROR:
 	case UI_KEY:
-		return A_BOLD;
+		return (int)A_BOLD;
 	default:
-		return A_NORMAL;
+		return (int)A_NORMAL;
 	}
 }
 
@@ -269,6 +268,12 @@ ui_refresh(void)
 {
 	int	y;
 
+	/*
+	 * Park the cursor at the start of the bottom row (plain text):
+	 * after a multibyte row curses' idea of the column is off, and a
+	 * move to column 0 ends where it should either way.
+	 */
+	move(LINES - 1, 0);
 	for (y = 0; y < LINES; y++) {
 		if (ui_row_has_multibyte(y)) {
 			wnoutrefresh(stdscr);
@@ -277,6 +282,19 @@ ui_refresh(void)
 		}
 	}
 	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* Write row y whole, stdscr's text with win (a popup, a field) over it. */
+void
+ui_refresh_row(int y, WINDOW *win)
+{
+	wredrawln(stdscr, y, 1);
+	wnoutrefresh(stdscr);
+	if (win != NULL) {
+		touchwin(win);
+		wnoutrefresh(win);
+	}
 	doupdate();
 }
 

@@ -72,6 +72,7 @@ int	 ui_attr(enum ui_role);
 bool	 ui_screen_too_small(void);
 void	 ui_screen_show_too_small(void);
 void	 ui_refresh(void);
+void	 ui_refresh_row(int y, WINDOW *over);
 void	 ui_clear_line(int y);
 int	 ui_put(int y, int x, int width, const char *text, int attr);
 int	 ui_put_padded(int y, int x, int width, const char *text, int attr);
@@ -95,8 +96,11 @@ enum ui_run_result {
 	UI_RUN_DONE,		/* the widget finished normally */
 	UI_RUN_CANCEL,		/* Esc */
 	UI_RUN_RESIZE,		/* the terminal changed: rebuild */
-	UI_RUN_KEY		/* *key ended the run (an exit key) */
+	UI_RUN_KEY,		/* *key ended the run (an exit key) */
+	UI_RUN_MORE		/* (ui_widget_feed) the widget wants more */
 };
+/* Feed one key to a widget; UI_RUN_MORE until it finishes. */
+int	 ui_widget_feed(CDKOBJS *, int key);
 /*
  * Run a CDK widget: feed it keys one at a time until it finishes or one
  * of exit_keys (0-terminated, may be NULL) is pressed; *key tells which.

@@ -36,14 +36,18 @@ view_list_cols(struct view_list_cols *c)
 {
 	int	extra;
 
+	/*
+	 * Two columns stay free: curses counts a multibyte character as
+	 * several cells, so a row with accents needs a few cells more.
+	 */
 	c->status = 13;
-	c->name = 11;
-	c->to = 14;
+	c->name = 10;
+	c->to = 12;
 	c->by = 11;
-	c->expires = 18;
+	c->expires = 19;
 	c->key = 8;
-	extra = COLS - (c->status + c->name + c->to + c->by + c->expires +
-	    c->key + 5);
+	extra = COLS - 2 - (c->status + c->name + c->to + c->by +
+	    c->expires + c->key + 5);
 	if (extra > 0) {
 		c->name += extra / 3;
 		c->to += extra / 3;
@@ -219,6 +223,8 @@ view_list_key_text(const struct store_entry *e, char *buf, size_t len)
 		snprintf(buf, len, "RSA %u", e->key_bits);
 	else if (strncmp(e->key_type, "ecdsa-p", 7) == 0)
 		snprintf(buf, len, "EC P-%s", e->key_type + 7);
+	else if (strcmp(e->key_type, "ecdsa") == 0)
+		snprintf(buf, len, "EC P-%u", e->key_bits);
 	else if (strcmp(e->key_type, "ed25519") == 0)
 		snprintf(buf, len, "Ed25519");
 	else
@@ -259,15 +265,15 @@ static void
 view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
     const struct store_entry *e, bool selected)
 {
-	char		 buf[64], expires[64], *to, *by, *name, mark;
+	char		 buf[64], expires[80], *to, *by, *name, mark;
 	int		 base, attr, exp_attr;
 	enum ui_role	 role;
 
-	base = selected ? ui_attr(UI_SELECTED) : A_NORMAL;
+	base = selected ? ui_attr(UI_SELECTED) : (int)A_NORMAL;
 	role = view_list_expiry(e, buf, sizeof buf, &mark);
 	snprintf(expires, sizeof expires, "%c%s", mark, buf);
 	exp_attr = role == UI_NORMAL ? base : ui_attr(role) |
-	    (selected ? A_REVERSE : 0);
+	    (selected ? (int)A_REVERSE : 0);
 
 	name = util_escape(e->name);
 	if (e->common_name != NULL && *e->common_name != '\0') {
@@ -296,7 +302,7 @@ view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
 		    e->issuer_cn : (e->issuer != NULL ? e->issuer : "?"));
 
 	move(y, 0);
-	attr = e->active ? (ui_attr(UI_ACTIVE) | (selected ? A_REVERSE : 0)) :
+	attr = e->active ? (ui_attr(UI_ACTIVE) | (selected ? (int)A_REVERSE : 0)) :
 	    base;
 	ui_put_padded(-1, 0, c->status, view_list_status_text(e), attr);
 	ui_put_padded(-1, 0, 1, "", base);
@@ -309,7 +315,9 @@ view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
 	ui_put_padded(-1, 0, c->expires, expires, exp_attr);
 	ui_put_padded(-1, 0, 1, "", base);
 	view_list_key_text(e, buf, sizeof buf);
-	ui_put_padded(-1, 0, c->key, buf, base);
+	/* What the cells left allow, cut visibly rather than silently. */
+	ui_put_padded(-1, 0, c->key < COLS - getcurx(stdscr) ? c->key :
+	    COLS - getcurx(stdscr), buf, base);
 	if (getcury(stdscr) == y)
 		clrtoeol();
 	free(name);
@@ -344,12 +352,12 @@ view_list_pane_check(int y, const struct store_entry *e,
 	ui_put_padded(-1, 0, 10, id == STORE_CHECK_TRUSTED ? "Checks" : "",
 	    ui_attr(UI_HEADER));
 	if (c->ok) {
-		ui_put(-1, 0, 5, "[ok]", ui_attr(UI_GOOD));
+		ui_put_padded(-1, 0, 5, "[ok]", ui_attr(UI_GOOD));
 		ui_put(-1, 0, COLS - 16, label, A_NORMAL);
 	} else {
 		why = util_escape(c->why != NULL ? c->why : "failed");
 		xasprintf(&line, "%s: %s", label, why);
-		ui_put(-1, 0, 5, "[NO]", ui_attr(UI_CRIT));
+		ui_put_padded(-1, 0, 5, "[NO]", ui_attr(UI_CRIT));
 		ui_put(-1, 0, COLS - 16, line, A_NORMAL);
 		free(line);
 		free(why);
@@ -481,7 +489,7 @@ view_list_draw_message(struct ui *ui)
 	}
 	if (ui->message != NULL)
 		ui_put(y, 0, COLS, ui->message, ui->message_error ?
-		    ui_attr(UI_ERROR) : A_BOLD);
+		    ui_attr(UI_ERROR) : (int)A_BOLD);
 }
 
 static void
