@@ -100,6 +100,10 @@ ui_actions_help_lines(size_t *n)
 	    "on OK)");
 	lines[count++] = xstrdup("  Esc            cancel: nothing is "
 	    "written");
+	lines[count++] = xstrdup("  Ctrl-U         clear the field; Left, "
+	    "Right, Home, End move in it");
+	lines[count++] = xstrdup("  Left Right     in Key Type: choose "
+	    "(Space too)");
 	lines[count++] = xstrdup("");
 	lines[count++] = xstrdup("In a dialog or details: Esc closes it; "
 	    "Up, Down, PgUp, PgDn scroll.");

@@ -329,10 +329,16 @@ ui_widget_feed(CDKOBJS *o, int k)
 {
 	bool	done;
 
+	/* CDK's own reader turns Return into KEY_ENTER; its widgets want it. */
+	if (k == '\n')
+		k = KEY_ENTER;
 	if (o->fn->objectType == vENTRY)
 		done = ui_entry_inject((CDKENTRY *)o, k);
 	else
 		done = o->fn->injectObj(o, (chtype)k);
+	/* Escape ends a widget without a result, so check how it ended. */
+	if (o->exitType == vESCAPE_HIT)
+		return UI_RUN_CANCEL;
 	if (!done)
 		return UI_RUN_MORE;
 	switch (o->exitType) {

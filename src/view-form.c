@@ -422,10 +422,12 @@ form_create(struct form_view *v)
 		free(j.name);
 		return false;
 	}
-	ui_set_message(v->ui, false, "Created %s%s: %s%s%s", j.name,
-	    v->request ? ".csr" : ".crt", v->request ? "send the request to "
-	    "an authority (F6 exports it)" : "F7 sets it as active",
-	    j.note != NULL ? ". " : "", j.note != NULL ? j.note : "");
+	/* The store's own words, as the command line prints them. */
+	if (j.note != NULL)
+		ui_set_message(v->ui, false, "%s", j.note);
+	else
+		ui_set_message(v->ui, false, "Created %s%s", j.name,
+		    v->request ? ".csr" : ".crt");
 	free(v->ui->select_name);
 	v->ui->select_name = j.name;
 	free(j.note);

@@ -867,8 +867,11 @@ view_list_run(struct ui *ui)
 		view_list_draw(ui);
 		ui_refresh();
 		k = ui_getkey();
-		if (k == KEY_RESIZE)
+		if (k == KEY_RESIZE) {
+			/* Resize or Ctrl-L: read the folder again too. */
+			view_list_reload(ui);
 			continue;
+		}
 		if (vl.filtering) {
 			view_list_filter_key(ui, k);
 			if (vl.filtering || (k != KEY_UP && k != KEY_DOWN))
