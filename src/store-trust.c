@@ -223,8 +223,9 @@ store_chain_trusted(struct store *st, gnutls_x509_crt_t *chain, unsigned n,
 		    "certificate authority");
 	else if (status & GNUTLS_CERT_SIGNER_NOT_FOUND) {
 		name = x509_crt_issuer(chain[n - 1]);
-		util_set_cause(why, "issued by %s, which does not chain to a "
-		    "root in the system trust store", name);
+		util_set_cause(why, "chains to %s, which is not a root in the "
+		    "system trust store: clients warn unless they install it",
+		    name);
 		free(name);
 	} else if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
 		util_set_cause(why, "signed with an insecure algorithm that "
