@@ -433,7 +433,7 @@ static int
 form_check_definition(struct form *form, char **cause)
 {
 	struct form_field	*field, *other;
-	char			*why;
+	char			*why = NULL;
 	size_t			 i, j;
 
 	if (form->title == NULL) {
@@ -491,7 +491,7 @@ form_load(const char *dir, const char *id, struct form **formp,
 	struct form_parse	 p;
 	struct stat		 sb;
 	const char		*why;
-	char			*file, *path, *msg;
+	char			*file, *path, *msg = NULL;
 	int			 ret;
 
 	*formp = NULL;
@@ -643,7 +643,7 @@ form_check_item(const struct form_field *field, const char *value,
 {
 	validate_fn	 fn;
 	const char	*p;
-	char		*why;
+	char		*why = NULL;
 	long		 chars;
 
 	chars = validate_utf8_length(value);

@@ -26,10 +26,6 @@
 #include "certdesk/util.h"
 #include "certdesk/validate.h"
 
-/* TEMPORARY: until store-generate.c on main defines it. */
-const char *const store_key_types[] = { "rsa2048", "rsa3072", "rsa4096",
-	"ecdsa-p256", "ecdsa-p384", "ed25519", NULL };
-
 /*
  * The value must pass, leaving *cause alone.
  */
