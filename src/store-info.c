@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 
 #include "store-internal.h"
 
@@ -429,9 +430,6 @@ info_fill_request(struct store *st, struct store_entry *e, const char *name,
 		}
 	}
 	pk = gnutls_x509_crq_get_pk_algorithm(crq, &bits);
-	if (pk == GNUTLS_PK_ECDSA)
-		gnutls_x509_crq_get_pk_ecc_raw(crq, &curve, NULL, NULL);
-	info_key_type(pk, bits, curve, e);
 	ret = gnutls_x509_crq_get_signature_algorithm(crq);
 	e->signature_algorithm = xstrdup(ret >= 0 &&
 	    gnutls_sign_get_name(ret) != NULL ? gnutls_sign_get_name(ret) :
@@ -445,10 +443,15 @@ info_fill_request(struct store *st, struct store_entry *e, const char *name,
 		gnutls_free(d.data);
 	}
 	if (gnutls_pubkey_init(&pub) >= 0) {
-		if (gnutls_pubkey_import_x509_crq(pub, crq, 0) >= 0)
+		if (gnutls_pubkey_import_x509_crq(pub, crq, 0) >= 0) {
 			info_tlsa(pub, e->tlsa_311);
+			if (pk == GNUTLS_PK_ECDSA)
+				gnutls_pubkey_export_ecc_raw(pub, &curve, NULL,
+				    NULL);
+		}
 		gnutls_pubkey_deinit(pub);
 	}
+	info_key_type(pk, bits, curve, e);
 
 	for (i = 0; i < e->alt_names.n; i++) {
 		if (info_name_covers(e->alt_names.v[i], st->hostname))

@@ -167,6 +167,11 @@ store_open(const struct store_options *opts, struct store **out, char **note,
 		free(root);
 		return STORE_FAIL;
 	}
+	/* Messages name absolute paths: they are read after a cd. */
+	if ((end = realpath(root, NULL)) != NULL) {
+		free(root);
+		root = end;
+	}
 
 	st = xcalloc(1, sizeof *st);
 	st->root = root;

@@ -240,7 +240,7 @@ x509_key_export_pkcs8(gnutls_x509_privkey_t key, const char *password,
 	int		ret;
 
 	ret = gnutls_x509_privkey_export2_pkcs8(key, fmt, password,
-	    password != NULL ? GNUTLS_PKCS_PBES2_AES256 : GNUTLS_PKCS_PLAIN,
+	    password != NULL ? GNUTLS_PKCS_PBES2_AES_256 : GNUTLS_PKCS_PLAIN,
 	    &d);
 	if (ret < 0) {
 		util_set_cause(cause, "cannot encode the private key: %s",

@@ -159,7 +159,7 @@ int
 util_write_temp(const char *path, const void *data, size_t len, mode_t mode,
     char **tmp, char **cause)
 {
-	char		*copy, *dir, *base, *name;
+	char		*copy, *copy2, *dir, *base, *name;
 	const char	*p = data;
 	ssize_t		 n;
 	int		 fd;
@@ -167,9 +167,10 @@ util_write_temp(const char *path, const void *data, size_t len, mode_t mode,
 	*tmp = NULL;
 	copy = xstrdup(path);
 	dir = dirname(copy);
-	base = basename(xstrdup(path));
+	copy2 = xstrdup(path);
+	base = basename(copy2);
 	xasprintf(&name, "%s/.%s.XXXXXX", dir, base);
-	free(base);
+	free(copy2);
 	free(copy);
 
 	/* mkostemp creates the file 0600: a key is private from birth. */
