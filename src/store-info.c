@@ -300,8 +300,12 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 		    buf, &size, &critical);
 		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
-		if (ret < 0)
+		/* Skip a name too long for buf; stop at a broken extension,
+		   which fails the same way at every index (it would loop). */
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
 			continue;
+		if (ret < 0)
+			break;
 		if ((names = info_san_text(ret, buf, size)) != NULL) {
 			info_strings_add(&e->alt_names, names);
 			free(names);
@@ -428,8 +432,11 @@ info_fill_request(struct store *st, struct store_entry *e, const char *name,
 		    buf, &size, &type, &critical);
 		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
-		if (ret < 0)
+		/* As for certificates: a broken extension would loop. */
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
 			continue;
+		if (ret < 0)
+			break;
 		if ((text = info_san_text((int)type, buf, size)) != NULL) {
 			info_strings_add(&e->alt_names, text);
 			free(text);
