@@ -391,6 +391,7 @@ test_journal_rolls_forward(void **state)
 	target = root_file(fx, "sslcert/server.key");
 	assert_int_equal(util_write_temp(target, key, key_len, 0600, &key_tmp,
 	    &cause), STORE_OK);
+	free(target);
 	journal = root_file(fx, ".certdesk-journal");
 	xasprintf(&text, "crt %s\nkey %s\n", crt_tmp, key_tmp);
 	write_text(journal, text);
