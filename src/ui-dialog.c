@@ -156,7 +156,7 @@ ui_dialog_rows(const char *title, const char *text, size_t *n)
 }
 
 /* Run a dialog of text with buttons; returns the button or -1 for Esc. */
-static int
+int
 ui_dialog_buttons(struct ui *ui, const char *title, const char *text,
     const char *const *buttons, int n_buttons, const int *letters)
 {

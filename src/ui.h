@@ -177,6 +177,10 @@ void	 ui_set_message(struct ui *, bool error, const char *fmt, ...)
 void	 ui_clear_message(struct ui *);
 /* A message box with OK; lines are plain text (escaped here). */
 void	 ui_dialog_message(struct ui *, const char *title, const char *text);
+/* Buttons: returns the one chosen, -1 on Esc; letters (0-ended) may be
+ * NULL, else letters[i] picks button i. */
+int	 ui_dialog_buttons(struct ui *, const char *title, const char *text,
+	    const char *const *buttons, int n, const int *letters);
 /* Yes/no: true for yes.  Text is plain (escaped here). */
 bool	 ui_dialog_confirm(struct ui *, const char *title, const char *text,
 	    const char *yes, const char *no);
@@ -214,6 +218,7 @@ void	 ui_pager_run(struct ui *, const char *title, char **lines,
 void	 view_form_run(struct ui *, bool request);
 
 /* view-import.c, view-export.c, view-engine.c */
+char	*ui_choose_file(struct ui *, const char *title, const char *start);
 void	 view_import_run(struct ui *);
 void	 view_export_run(struct ui *, enum store_area, const char *name);
 void	 view_engine_run(struct ui *, bool offer_restart);

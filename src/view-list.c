@@ -58,7 +58,7 @@ view_list_cols(struct view_list_cols *c)
 static int
 view_list_rows(void)
 {
-	int	rows = LINES - 3 - PANE_ROWS - 2;
+	int	rows = LINES - 3 - PANE_ROWS - 3;
 
 	return rows < 1 ? 1 : rows;
 }
@@ -476,20 +476,38 @@ view_list_draw_status(struct ui *ui)
 	free(host);
 }
 
+/* The message line: two rows, so the store's notes are read whole. */
 static void
 view_list_draw_message(struct ui *ui)
 {
-	int	y = LINES - 2;
+	char	**lines;
+	size_t	  n, i;
+	int	  y = LINES - 3;
 
 	ui_clear_line(y);
+	ui_clear_line(y + 1);
 	if (vl.filtering) {
-		ui_put(y, 0, COLS, "Filter: type to narrow the list; Enter "
+		ui_put(y + 1, 0, COLS, "Filter: type to narrow the list; Enter "
 		    "keeps it, Esc clears it", ui_attr(UI_DIM));
 		return;
 	}
-	if (ui->message != NULL)
-		ui_put(y, 0, COLS, ui->message, ui->message_error ?
-		    ui_attr(UI_ERROR) : (int)A_BOLD);
+	if (ui->message == NULL)
+		return;
+	lines = ui_wrap(ui->message, COLS - 1, &n);
+	for (i = 0; i < n && i < 2; i++) {
+		if (i == 1 && n > 2) {
+			char	*cut;
+
+			xasprintf(&cut, "%s ...", lines[i]);
+			ui_put(y + (int)i, 0, COLS, cut, ui->message_error ?
+			    ui_attr(UI_ERROR) : (int)A_BOLD);
+			free(cut);
+		} else
+			ui_put(y + (int)i, 0, COLS, lines[i],
+			    ui->message_error ? ui_attr(UI_ERROR) :
+			    (int)A_BOLD);
+	}
+	ui_free_lines(lines, n);
 }
 
 static void
@@ -624,8 +642,10 @@ view_list_remove(struct ui *ui, const struct store_entry *e)
 			goto out;
 		}
 	}
-	ui_set_message(ui, false, "Removed %s. %s", name, note != NULL ? note :
-	    "");
+	if (note != NULL)
+		ui_set_message(ui, false, "%s", note);
+	else
+		ui_set_message(ui, false, "Removed %s.", name);
 	view_list_reload(ui);
 out:
 	free(name);
@@ -729,8 +749,10 @@ view_list_activate(struct ui *ui, const struct store_entry *e)
 		ui_set_message(ui, true, "%s", a.cause);
 		goto out;
 	}
-	ui_set_message(ui, false, "%s is now active. %s", name, a.note != NULL ?
-	    a.note : "");
+	if (a.note != NULL)
+		ui_set_message(ui, false, "%s", a.note);
+	else
+		ui_set_message(ui, false, "%s is now active.", name);
 	ui->select_name = xstrdup("server");
 	view_list_reload(ui);
 	ui_redraw(ui);

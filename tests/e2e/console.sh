@@ -263,7 +263,8 @@ wait_for "Filter: req1"
 tm send-keys -t t d
 wait_for "Remove req1"
 tm send-keys -t t Enter
-wait_for "Removed req1"
+wait_for "removed 'req1'"
+screen_has "certdesk-backup" "remove: the message says where the files were kept"
 t_ok "remove: req1.csr is gone after a yes" test ! -e "$ROOT/sslcert/req1.csr"
 t_ok "remove: a copy is kept in the backup folder" \
     sh -c "find '$ROOT' -path '*backup*' -name 'req1.csr' | grep -q ."
