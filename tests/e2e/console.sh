@@ -299,9 +299,10 @@ tm send-keys -t t q
 wait_for "EXIT=0"
 screen_has "BEFORE-RUN" "quit: the shell's screen is back"
 screen_lacks "F10 Quit" "quit: the console is gone"
-tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e icanon | tr '\n' ' '; echo :stty" Enter
-wait_for ":stty"
-screen_has "icanon echo :stty" "quit: the terminal is back in cooked mode with echo"
+# The marker is computed, so the command line itself cannot match it.
+tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e icanon | tr '\n' ' '; echo stty=\$((40+2))" Enter
+wait_for "stty=42"
+screen_has "icanon echo stty=42" "quit: the terminal is back in cooked mode with echo"
 
 # --- Ctrl-C (SIGINT) also restores the terminal, and changes nothing.
 before=$(t_tree_hash "$ROOT")
@@ -311,9 +312,9 @@ wait_for "F10 Quit"
 tm send-keys -t t C-c
 wait_for "EXIT=130"
 screen_lacks "F10 Quit" "Ctrl-C: the console is gone"
-tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e icanon | tr '\n' ' '; echo :stty2" Enter
-wait_for ":stty2"
-screen_has "icanon echo :stty2" "Ctrl-C: the terminal is back in cooked mode with echo"
+tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e icanon | tr '\n' ' '; echo stty=\$((40+3))" Enter
+wait_for "stty=43"
+screen_has "icanon echo stty=43" "Ctrl-C: the terminal is back in cooked mode with echo"
 t_unchanged "$ROOT" "$before" "Ctrl-C"
 
 # --- A dropped session (SIGHUP): the console ends, the files stay sane.
