@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ui.h"
 #include "certdesk/util.h"
@@ -231,6 +232,34 @@ view_list_key_text(const struct store_entry *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", e->key_type);
 }
 
+/* "CN +N": the common name cut to fit, the count of other names kept. */
+static char *
+view_list_issued_to(const struct store_entry *e, int width)
+{
+	const char	*cn;
+	char		*safe, *fitted, *out, more[32] = "";
+	size_t		 others = 0, i;
+
+	if (e->common_name != NULL && *e->common_name != '\0')
+		cn = e->common_name;
+	else if (e->alt_names.n > 0)
+		cn = e->alt_names.v[0];
+	else
+		return xstrdup("-");
+	for (i = 0; i < e->alt_names.n; i++) {
+		if (strcasecmp(e->alt_names.v[i], cn) != 0)
+			others++;
+	}
+	if (others > 0)
+		snprintf(more, sizeof more, " +%zu", others);
+	safe = util_escape(cn);
+	fitted = ui_fit(safe, width - (int)strlen(more));
+	xasprintf(&out, "%s%s", fitted, more);
+	free(fitted);
+	free(safe);
+	return out;
+}
+
 static const char *
 view_list_status_text(const struct store_entry *e)
 {
@@ -276,23 +305,7 @@ view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
 	    (selected ? (int)A_REVERSE : 0);
 
 	name = util_escape(e->name);
-	if (e->common_name != NULL && *e->common_name != '\0') {
-		if (e->alt_names.n > 1)
-			xasprintf(&to, "%s +%zu",
-			    e->common_name, e->alt_names.n - 1);
-		else
-			to = xstrdup(e->common_name);
-	} else if (e->alt_names.n > 0)
-		xasprintf(&to, "%s +%zu", e->alt_names.v[0],
-		    e->alt_names.n - 1);
-	else
-		to = xstrdup("-");
-	{
-		char	*raw = to;
-
-		to = util_escape(raw);
-		free(raw);
-	}
+	to = view_list_issued_to(e, c->to);
 	if (e->kind == STORE_KIND_REQUEST)
 		by = xstrdup("-");
 	else if (e->self_signed)
