@@ -505,6 +505,8 @@ import_pem_block(struct import_input *in, const char *file,
 		gnutls_datum_t	der;
 		int		ret, status;
 
+		if (in->format != NULL && strcmp(in->format, "PEM") == 0)
+			in->format = "PKCS#7 (PEM)";
 		ret = gnutls_pem_base64_decode2(label, &d, &der);
 		if (ret < 0) {
 			util_set_cause(cause, "%s is corrupt: its %s block "
@@ -564,6 +566,10 @@ import_pem(struct import_input *in, const char *file, const char *text,
 		xasprintf(&marker, "-----END %s-----", label);
 		body = lab_end + 5;
 		stop = memmem(body, end - body, marker, strlen(marker));
+		/* The body starts on the line after BEGIN. */
+		if ((lab = memchr(body, '\n', end - body)) != NULL &&
+		    (stop == NULL || lab < stop))
+			body = lab + 1;
 		next = memmem(body, end - body, "-----BEGIN ", 11);
 		if (stop == NULL || (next != NULL && next < stop)) {
 			util_set_cause(cause, "%s is corrupt: truncated or "
@@ -1540,20 +1546,20 @@ store_import_commit(struct store *s, struct store_import_plan *plan,
 		util_sync_dir_of(plan->retire[0], NULL);
 	}
 
-	if (plan->name != NULL && plan->leaf_present && plan->n_writes == 0)
-		util_buf_printf(&b, "already stored as %s; nothing imported",
-		    plan->name);
-	else if (plan->name != NULL && !plan->leaf_present)
+	if (plan->name != NULL && plan->leaf_present)
+		util_buf_printf(&b, "%s is already stored", plan->name);
+	else if (plan->name != NULL)
 		util_buf_printf(&b, "imported %s into sslcert/", plan->name);
-	else if (plan->n_writes == 0)
-		util_buf_printf(&b, "already stored; nothing imported");
-	else
-		util_buf_printf(&b, "imported");
+	else if (plan->n_ca_added == 0)
+		util_buf_printf(&b, "nothing imported: everything in it is "
+		    "already stored");
 	if (plan->n_ca_added > 0)
-		util_buf_printf(&b, ", %u CA certificate%s added to sslca/",
-		    plan->n_ca_added, plan->n_ca_added == 1 ? "" : "s");
+		util_buf_printf(&b, "%s%u CA certificate%s added to sslca/",
+		    b.len > 0 ? ", " : "", plan->n_ca_added,
+		    plan->n_ca_added == 1 ? "" : "s");
 	if (plan->n_ca_present > 0)
-		util_buf_printf(&b, ", %u already present", plan->n_ca_present);
+		util_buf_printf(&b, " (%u already present)",
+		    plan->n_ca_present);
 	if (dir != NULL)
 		util_buf_printf(&b, "; the request was retired, kept in %s",
 		    import_rel(s, dir));
