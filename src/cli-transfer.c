@@ -43,6 +43,38 @@ transfer_read_password(const char *file, char **password)
 	return (EXIT_DONE);
 }
 
+/*
+ * Refuse --password (and what getopt would take for an abbreviation of
+ * --password-file, like --pass=x): a password in the arguments can be
+ * read by every user in the process list.
+ */
+static bool
+transfer_refuse_password_argument(const char *command, int argc, char **argv,
+    int *ret)
+{
+	const char	*arg, *eq;
+	size_t		 len;
+	int		 i;
+
+	for (i = 1; i < argc; i++) {
+		arg = argv[i];
+		if (strcmp(arg, "--") == 0)
+			break;
+		if (strncmp(arg, "--", 2) != 0)
+			continue;
+		arg += 2;
+		eq = strchr(arg, '=');
+		len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+		if (len >= 4 && len <= 8 && strncmp(arg, "password", len) == 0) {
+			*ret = cli_usage(command, "a password is never given "
+			    "as an argument (other users can read it); put it "
+			    "in a file and give --password-file FILE");
+			return (true);
+		}
+	}
+	return (false);
+}
+
 static int
 transfer_import(struct cli_ctx *ctx, const char *command, bool ca_only,
     int argc, char **argv)
@@ -61,6 +93,8 @@ transfer_import(struct cli_ctx *ctx, const char *command, bool ca_only,
 	char				*note = NULL;
 	int				 ch, status, ret;
 
+	if (transfer_refuse_password_argument(command, argc, argv, &ret))
+		return (ret);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ca_only ? ":h" : ":k:p:n:h",
@@ -185,6 +219,8 @@ cli_cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	bool				 force = false, secret = false;
 	int				 ch, status, ret;
 
+	if (transfer_refuse_password_argument("export", argc, argv, &ret))
+		return (ret);
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
