@@ -305,6 +305,9 @@ import_pkcs12(struct import_input *in, const char *file,
 
 	if (gnutls_pkcs12_mac_info(p12, &mac, NULL, &salt_size, &iter,
 	    NULL) >= 0) {
+		/* Windows exports "without password" use an empty one. */
+		if (password == NULL && gnutls_pkcs12_verify_mac(p12, "") == 0)
+			password = "";
 		if (password == NULL)
 			return (import_need_password(file, cause));
 		ret = gnutls_pkcs12_verify_mac(p12, password);

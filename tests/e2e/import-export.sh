@@ -92,10 +92,18 @@ t_import_pair "legacy Proc-Type encrypted key" mail "$FX/leaf.pem" \
 	"$FX/leaf.pem" --key "$FX/leaf-legacy.key" --password-file "$PW" --name mail
 t_import_pair "SEC1 EC key" ec "$FX/ec.pem" \
 	"$FX/ec.pem" --key "$FX/ec.key" --name ec
+t_import_pair "certtool's Ed25519 self-signed pair (text before the PEM)" ed.example.com "$FX/ed.pem" \
+	"$FX/ed.pem" --key "$FX/ed.key"
 t_import_pair "certificate and key in one file" mail "$FX/leaf.pem" \
 	"$FX/leaf-key.pem" --name mail
 t_import_pair "DER certificate" mail "$FX/leaf.pem" \
 	"$FX/leaf.der" --key "$FX/leaf.key" --name mail
+t_import_pair "DER certificate + DER PKCS#8 key" mail "$FX/leaf.pem" \
+	"$FX/leaf.der" --key "$FX/leaf-key.der" --name mail
+t_import_pair "DER certificate + DER encrypted PKCS#8 key" mail "$FX/leaf.pem" \
+	"$FX/leaf.der" --key "$FX/leaf-enc.der" --password-file "$PW" --name mail
+t_import_pair "PKCS#12 with an empty password (no --password-file)" mail "$FX/leaf.pem" \
+	"$FX/leaf-nopw.p12" --name mail
 t_import_pair "PKCS#7 PEM" mail "$FX/leaf.pem" \
 	"$FX/chain.p7b" --key "$FX/leaf.key" --name mail
 t_has_ca "$LAST_ROOT" "$FX/int.pem" "PKCS#7 PEM"
@@ -440,6 +448,10 @@ t_bad "a wrong legacy key password" 1 "is wrong" \
 	"$FX/leaf.pem" --key "$FX/leaf-legacy.key" --password-file "$FX/wrong.txt"
 t_bad "a PKCS#12 without a password" 2 "give its password with --password-file" \
 	"$FX/leaf.p12"
+t_bad "an encrypted DER key without a password" 2 "give its password with --password-file" \
+	"$FX/leaf.der" --key "$FX/leaf-enc.der"
+t_bad "a wrong DER key password" 1 "is wrong" \
+	"$FX/leaf.der" --key "$FX/leaf-enc.der" --password-file "$FX/wrong.txt"
 t_bad "an encrypted key without a password" 2 "give its password with --password-file" \
 	"$FX/leaf.pem" --key "$FX/leaf-enc.key"
 t_bad "a legacy encrypted key without a password" 2 "is encrypted" \
