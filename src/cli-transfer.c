@@ -33,14 +33,14 @@ transfer_read_password(const char *file, char **password)
 
 	*password = NULL;
 	if (file == NULL)
-		return (EXIT_DONE);
+		return EXIT_DONE;
 	if (util_read_password_file(file, password, &cause) != 0) {
 		cli_error("%s", cause != NULL ? cause :
 		    "cannot read the password file");
 		free(cause);
-		return (EXIT_FAILED);
+		return EXIT_FAILED;
 	}
-	return (EXIT_DONE);
+	return EXIT_DONE;
 }
 
 /*
@@ -69,10 +69,10 @@ transfer_refuse_password_argument(const char *command, int argc, char **argv,
 			*ret = cli_usage(command, "a password is never given "
 			    "as an argument (other users can read it); put it "
 			    "in a file and give --password-file FILE");
-			return (true);
+			return true;
 		}
 	}
-	return (false);
+	return false;
 }
 
 static int
@@ -94,7 +94,7 @@ transfer_import(struct cli_ctx *ctx, const char *command, bool ca_only,
 	int				 ch, status, ret;
 
 	if (transfer_refuse_password_argument(command, argc, argv, &ret))
-		return (ret);
+		return ret;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ca_only ? ":h" : ":k:p:n:h",
@@ -113,25 +113,25 @@ transfer_import(struct cli_ctx *ctx, const char *command, bool ca_only,
 			printf("usage: certdesk %s FILE%s\n", command, ca_only ?
 			    "" : " [--key KEYFILE] [--password-file F] "
 			    "[--name NAME]");
-			return (EXIT_DONE);
+			return EXIT_DONE;
 		case ':':
-			return (cli_usage(command, "%s needs a value",
-			    argv[optind - 1]));
+			return cli_usage(command, "%s needs a value",
+			    argv[optind - 1]);
 		default:
-			return (cli_usage(command, "unknown option %s",
-			    argv[optind - 1]));
+			return cli_usage(command, "unknown option %s",
+			    argv[optind - 1]);
 		}
 	}
 	if (ca_only && (opts.key_file != NULL || password_file != NULL ||
 	    opts.name != NULL))
-		return (cli_usage(command, "ca import takes only a file"));
+		return cli_usage(command, "ca import takes only a file");
 	if (argc - optind != 1)
-		return (cli_usage(command, argc - optind == 0 ? "which file? "
-		    "give the file to import" : "give one file to import"));
+		return cli_usage(command, argc - optind == 0 ? "which file? "
+		    "give the file to import" : "give one file to import");
 
 	if ((ret = transfer_read_password(password_file, &password)) !=
 	    EXIT_DONE)
-		return (ret);
+		return ret;
 	opts.password = password;
 	if ((ret = cli_open_store(ctx, false)) != EXIT_DONE)
 		goto out;
@@ -159,19 +159,19 @@ out:
 	transfer_free_password(password);
 	free(note);
 	free(cause);
-	return (ret);
+	return ret;
 }
 
 int
 cli_cmd_import(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return (transfer_import(ctx, "import", false, argc, argv));
+	return transfer_import(ctx, "import", false, argc, argv);
 }
 
 int
 cli_ca_import(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return (transfer_import(ctx, "ca import", true, argc, argv));
+	return transfer_import(ctx, "ca import", true, argc, argv);
 }
 
 /* Write data to standard output, all of it. */
@@ -181,9 +181,9 @@ transfer_write_stdout(const unsigned char *data, size_t len)
 	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
 		cli_error("cannot write to standard output: %s",
 		    strerror(errno));
-		return (EXIT_FAILED);
+		return EXIT_FAILED;
 	}
-	return (EXIT_DONE);
+	return EXIT_DONE;
 }
 
 static const char *const transfer_whats[] = {
@@ -220,7 +220,7 @@ cli_cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 	int				 ch, status, ret;
 
 	if (transfer_refuse_password_argument("export", argc, argv, &ret))
-		return (ret);
+		return ret;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -234,8 +234,8 @@ cli_cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 			else if (strcmp(optarg, "der") == 0)
 				opts.format = STORE_FORMAT_DER;
 			else
-				return (cli_usage("export", "--format is pem "
-				    "or der, not '%s'", optarg));
+				return cli_usage("export", "--format is pem "
+				    "or der, not '%s'", optarg);
 			break;
 		case 'P':
 			if (strcmp(optarg, "modern") == 0)
@@ -243,8 +243,8 @@ cli_cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 			else if (strcmp(optarg, "legacy") == 0)
 				opts.profile = STORE_PROFILE_LEGACY;
 			else
-				return (cli_usage("export", "--profile is "
-				    "modern or legacy, not '%s'", optarg));
+				return cli_usage("export", "--profile is "
+				    "modern or legacy, not '%s'", optarg);
 			break;
 		case 'p':
 			password_file = optarg;
@@ -263,50 +263,50 @@ cli_cmd_export(struct cli_ctx *ctx, int argc, char **argv)
 			    "chain|request|key|pkcs12 [--format pem|der] "
 			    "[--profile modern|legacy] [--password-file F] "
 			    "[--force] [--ca] --out FILE\n");
-			return (EXIT_DONE);
+			return EXIT_DONE;
 		case ':':
-			return (cli_usage("export", "%s needs a value",
-			    argv[optind - 1]));
+			return cli_usage("export", "%s needs a value",
+			    argv[optind - 1]);
 		default:
-			return (cli_usage("export", "unknown option %s",
-			    argv[optind - 1]));
+			return cli_usage("export", "unknown option %s",
+			    argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
-		return (cli_usage("export", argc - optind == 0 ? "which entry? "
-		    "give its name" : "give one entry name"));
+		return cli_usage("export", argc - optind == 0 ? "which entry? "
+		    "give its name" : "give one entry name");
 	name = argv[optind];
 	if (what == NULL)
-		return (cli_usage("export", "say what to export with --what "
-		    "certificate|chain|request|key|pkcs12"));
+		return cli_usage("export", "say what to export with --what "
+		    "certificate|chain|request|key|pkcs12");
 	for (i = 0; i < sizeof transfer_whats / sizeof transfer_whats[0];
 	    i++) {
 		if (strcmp(what, transfer_whats[i]) == 0)
 			break;
 	}
 	if (i == sizeof transfer_whats / sizeof transfer_whats[0])
-		return (cli_usage("export", "--what is certificate, chain, "
-		    "request, key or pkcs12, not '%s'", what));
+		return cli_usage("export", "--what is certificate, chain, "
+		    "request, key or pkcs12, not '%s'", what);
 	opts.what = i;
 	if (out == NULL)
-		return (cli_usage("export", "say where to write with --out "
-		    "FILE (- for standard output)"));
+		return cli_usage("export", "say where to write with --out "
+		    "FILE (- for standard output)");
 	if (opts.what == STORE_EXPORT_PKCS12 && password_file == NULL)
-		return (cli_usage("export", "a PKCS#12 bundle needs a "
-		    "password: give one with --password-file FILE"));
+		return cli_usage("export", "a PKCS#12 bundle needs a "
+		    "password: give one with --password-file FILE");
 	if (area == STORE_AREA_CA && opts.what != STORE_EXPORT_CERTIFICATE &&
 	    opts.what != STORE_EXPORT_CHAIN)
-		return (cli_usage("export", "--ca exports a certificate or a "
-		    "chain only"));
+		return cli_usage("export", "--ca exports a certificate or a "
+		    "chain only");
 
 	/* Refuse early: no password is read for a file that is kept. */
 	if (strcmp(out, "-") != 0 && !force && util_file_exists(out)) {
 		cli_error("%s exists; use --force to replace it", out);
-		return (EXIT_FAILED);
+		return EXIT_FAILED;
 	}
 	if ((ret = transfer_read_password(password_file, &password)) !=
 	    EXIT_DONE)
-		return (ret);
+		return ret;
 	opts.password = password;
 	if ((ret = cli_open_store(ctx, false)) != EXIT_DONE)
 		goto done;
@@ -346,5 +346,5 @@ done:
 	}
 	transfer_free_password(password);
 	free(cause);
-	return (ret);
+	return ret;
 }

@@ -52,7 +52,7 @@ export_load_certs(struct store *s, enum store_area area, const char *name,
 			    area == STORE_AREA_CA ? "sslca/" : "sslcert/");
 		free(csr);
 		free(path);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	status = x509_certs_load(path, certs, n, cause);
 	free(path);
@@ -60,9 +60,9 @@ export_load_certs(struct store *s, enum store_area area, const char *name,
 		x509_certs_free(*certs, *n);
 		util_set_cause(cause, "the certificate file of %s is empty",
 		    name);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
-	return (status);
+	return status;
 }
 
 static int
@@ -77,11 +77,11 @@ export_load_key(struct store *s, const char *name, gnutls_x509_privkey_t *key,
 		util_set_cause(cause, "%s has no private key in sslcert/",
 		    name);
 		free(path);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	status = x509_key_load(path, key, cause);
 	free(path);
-	return (status);
+	return status;
 }
 
 /*
@@ -101,12 +101,12 @@ export_chain(struct store *s, gnutls_x509_crt_t *certs, unsigned n,
 		util_set_cause(cause, "cannot build the chain: %s",
 		    why != NULL ? why : "unknown reason");
 		free(why);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	free(why);
 	while (*n_chain > 1 && x509_crt_is_self_signed((*chain)[*n_chain - 1]))
 		(*n_chain)--;
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static int
@@ -123,12 +123,12 @@ export_key(gnutls_x509_privkey_t key, const char *password,
 	if (ret < 0) {
 		util_set_cause(cause, "cannot export the key: %s",
 		    gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	util_buf_add(b, out.data, out.size);
 	gnutls_memset(out.data, 0, out.size);
 	gnutls_free(out.data);
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static int
@@ -145,22 +145,22 @@ export_request(struct store *s, const char *name, gnutls_x509_crt_fmt_t fmt,
 		util_set_cause(cause, "%s has no pending request (no %s.csr "
 		    "in sslcert/)", name, name);
 		free(path);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	status = x509_crq_load(path, &crq, cause);
 	free(path);
 	if (status != STORE_OK)
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	ret = gnutls_x509_crq_export2(crq, fmt, &out);
 	gnutls_x509_crq_deinit(crq);
 	if (ret < 0) {
 		util_set_cause(cause, "cannot export the request: %s",
 		    gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	util_buf_add(b, out.data, out.size);
 	gnutls_free(out.data);
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static int
@@ -239,7 +239,7 @@ fail:
 		gnutls_pkcs12_bag_deinit(cbag);
 	if (p12 != NULL)
 		gnutls_pkcs12_deinit(p12);
-	return (status);
+	return status;
 }
 
 int
@@ -262,23 +262,23 @@ store_export_data(struct store *s, enum store_area area, const char *name,
 	    GNUTLS_X509_FMT_PEM;
 
 	if (store_check_name(name, cause) != STORE_OK)
-		return (STORE_INVALID);
+		return STORE_INVALID;
 	if (area == STORE_AREA_CA && opts->what != STORE_EXPORT_CERTIFICATE &&
 	    opts->what != STORE_EXPORT_CHAIN) {
 		util_set_cause(cause, "a CA certificate in sslca/ has no key "
 		    "or request: export its certificate or chain");
-		return (STORE_INVALID);
+		return STORE_INVALID;
 	}
 	if (opts->what == STORE_EXPORT_CHAIN && fmt == GNUTLS_X509_FMT_DER) {
 		util_set_cause(cause, "a chain is exported as PEM only (DER "
 		    "holds one certificate)");
-		return (STORE_INVALID);
+		return STORE_INVALID;
 	}
 	if (opts->what == STORE_EXPORT_PKCS12 && (opts->password == NULL ||
 	    *opts->password == '\0')) {
 		util_set_cause(cause, "a PKCS#12 bundle needs a password: give "
 		    "one with --password-file FILE");
-		return (STORE_INVALID);
+		return STORE_INVALID;
 	}
 
 	switch (opts->what) {
@@ -339,5 +339,5 @@ fail:
 	if (key != NULL)
 		gnutls_x509_privkey_deinit(key);
 	x509_certs_free(certs, n);
-	return (status);
+	return status;
 }

@@ -108,16 +108,16 @@ import_add_cert_data(struct import_input *in, const char *file,
 
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
 		util_set_cause(cause, "%s", gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	if ((ret = gnutls_x509_crt_import(crt, d, fmt)) < 0) {
 		gnutls_x509_crt_deinit(crt);
 		util_set_cause(cause, "%s is corrupt: a certificate in it "
 		    "cannot be read (%s)", file, gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	import_add_cert(in, crt);
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static int
@@ -128,11 +128,11 @@ import_set_key(struct import_input *in, const char *file,
 		gnutls_x509_privkey_deinit(key);
 		util_set_cause(cause, "%s holds more than one private key; "
 		    "give only the certificate's key", file);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	in->key = key;
 	in->key_from = file;
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static int
@@ -140,14 +140,14 @@ import_need_password(const char *file, char **cause)
 {
 	util_set_cause(cause, "%s is encrypted: give its password with "
 	    "--password-file FILE", file);
-	return (STORE_NEED_PASSWORD);
+	return STORE_NEED_PASSWORD;
 }
 
 static int
 import_wrong_password(const char *file, char **cause)
 {
 	util_set_cause(cause, "the password for %s is wrong", file);
-	return (STORE_FAIL);
+	return STORE_FAIL;
 }
 
 /*
@@ -164,24 +164,24 @@ import_key_data(struct import_input *in, const char *file,
 	int			ret;
 
 	if (encrypted && password == NULL)
-		return (import_need_password(file, cause));
+		return import_need_password(file, cause);
 	if ((ret = gnutls_x509_privkey_init(&key)) < 0) {
 		util_set_cause(cause, "%s", gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	ret = gnutls_x509_privkey_import2(key, d, fmt,
 	    encrypted ? password : NULL, 0);
 	if (ret < 0) {
 		gnutls_x509_privkey_deinit(key);
 		if (encrypted && ret == GNUTLS_E_DECRYPTION_FAILED)
-			return (import_wrong_password(file, cause));
+			return import_wrong_password(file, cause);
 		if (ret == GNUTLS_E_DECRYPTION_FAILED)
-			return (import_need_password(file, cause));
+			return import_need_password(file, cause);
 		util_set_cause(cause, "%s is corrupt: its private key cannot "
 		    "be read (%s)", file, gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
-	return (import_set_key(in, file, key, cause));
+	return import_set_key(in, file, key, cause);
 }
 
 static int
@@ -194,7 +194,7 @@ import_pkcs7(struct import_input *in, const char *file,
 
 	if ((ret = gnutls_pkcs7_init(&p7)) < 0) {
 		util_set_cause(cause, "%s", gnutls_strerror(ret));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	if ((ret = gnutls_pkcs7_import(p7, d, fmt)) < 0) {
 		util_set_cause(cause, "%s is corrupt: its PKCS#7 structure "
@@ -222,7 +222,7 @@ import_pkcs7(struct import_input *in, const char *file,
 fail:
 	gnutls_free(raw.data);
 	gnutls_pkcs7_deinit(p7);
-	return (status);
+	return status;
 }
 
 static int
@@ -236,20 +236,20 @@ import_pkcs12_bag(struct import_input *in, const char *file,
 	type = gnutls_pkcs12_bag_get_type(bag, 0);
 	if (type == GNUTLS_BAG_ENCRYPTED) {
 		if (password == NULL)
-			return (import_need_password(file, cause));
+			return import_need_password(file, cause);
 		ret = gnutls_pkcs12_bag_decrypt(bag, password);
 		if (ret == GNUTLS_E_DECRYPTION_FAILED)
-			return (import_wrong_password(file, cause));
+			return import_wrong_password(file, cause);
 		if (ret < 0) {
 			util_set_cause(cause, "%s cannot be decrypted: %s",
 			    file, gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 	}
 	if ((n = gnutls_pkcs12_bag_get_count(bag)) < 0) {
 		util_set_cause(cause, "%s is corrupt: %s", file,
 		    gnutls_strerror(n));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	for (i = 0; i < n; i++) {
 		type = gnutls_pkcs12_bag_get_type(bag, i);
@@ -260,19 +260,19 @@ import_pkcs12_bag(struct import_input *in, const char *file,
 		if ((ret = gnutls_pkcs12_bag_get_data(bag, i, &d)) < 0) {
 			util_set_cause(cause, "%s is corrupt: %s", file,
 			    gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		if (type == GNUTLS_BAG_CERTIFICATE) {
 			if (import_add_cert_data(in, file, &d,
 			    GNUTLS_X509_FMT_DER, cause) != STORE_OK)
-				return (STORE_FAIL);
+				return STORE_FAIL;
 			continue;
 		}
 		if (type == GNUTLS_BAG_PKCS8_ENCRYPTED_KEY && password == NULL)
-			return (import_need_password(file, cause));
+			return import_need_password(file, cause);
 		if ((ret = gnutls_x509_privkey_init(&key)) < 0) {
 			util_set_cause(cause, "%s", gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		if (type == GNUTLS_BAG_PKCS8_KEY)
 			ret = gnutls_x509_privkey_import_pkcs8(key, &d,
@@ -283,15 +283,15 @@ import_pkcs12_bag(struct import_input *in, const char *file,
 		if (ret < 0) {
 			gnutls_x509_privkey_deinit(key);
 			if (ret == GNUTLS_E_DECRYPTION_FAILED)
-				return (import_wrong_password(file, cause));
+				return import_wrong_password(file, cause);
 			util_set_cause(cause, "%s is corrupt: its private key "
 			    "cannot be read (%s)", file, gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		if (import_set_key(in, file, key, cause) != STORE_OK)
-			return (STORE_FAIL);
+			return STORE_FAIL;
 	}
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 /* Walk the bags ourselves: a bundle may hold certificates and no key. */
@@ -309,20 +309,20 @@ import_pkcs12(struct import_input *in, const char *file,
 		if (password == NULL && gnutls_pkcs12_verify_mac(p12, "") == 0)
 			password = "";
 		if (password == NULL)
-			return (import_need_password(file, cause));
+			return import_need_password(file, cause);
 		ret = gnutls_pkcs12_verify_mac(p12, password);
 		if (ret == GNUTLS_E_MAC_VERIFY_FAILED)
-			return (import_wrong_password(file, cause));
+			return import_wrong_password(file, cause);
 		if (ret < 0) {
 			util_set_cause(cause, "%s cannot be checked: %s", file,
 			    gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 	}
 	for (i = 0;; i++) {
 		if ((ret = gnutls_pkcs12_bag_init(&bag)) < 0) {
 			util_set_cause(cause, "%s", gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		ret = gnutls_pkcs12_get_bag(p12, i, bag);
 		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
@@ -333,14 +333,14 @@ import_pkcs12(struct import_input *in, const char *file,
 			gnutls_pkcs12_bag_deinit(bag);
 			util_set_cause(cause, "%s is corrupt: %s", file,
 			    gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		status = import_pkcs12_bag(in, file, bag, password, cause);
 		gnutls_pkcs12_bag_deinit(bag);
 		if (status != STORE_OK)
-			return (status);
+			return status;
 	}
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 /*
@@ -353,16 +353,16 @@ import_der_length(const unsigned char *data, size_t len)
 	size_t	n, i, body;
 
 	if (len < 2 || data[0] != 0x30)
-		return (0);
+		return 0;
 	if (data[1] < 0x80)
-		return (2 + (size_t)data[1]);
+		return 2 + (size_t)data[1];
 	n = data[1] & 0x7f;
 	if (n == 0 || n > 4 || len < 2 + n)
-		return (0);
+		return 0;
 	body = 0;
 	for (i = 0; i < n; i++)
 		body = (body << 8) | data[2 + i];
-	return (2 + n + body);
+	return 2 + n + body;
 }
 
 static int
@@ -383,19 +383,19 @@ import_der(struct import_input *in, const char *file,
 		util_set_cause(cause, "%s is corrupt: truncated or damaged "
 		    "DER data (%zu bytes, its header says %zu)", file, len,
 		    want);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	if (want < len) {
 		util_set_cause(cause, "%s is corrupt: %zu unexpected bytes "
 		    "after its DER data", file, len - want);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 
 	if (gnutls_x509_crt_init(&crt) >= 0) {
 		if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0) {
 			import_add_cert(in, crt);
 			in->format = "DER certificate";
-			return (STORE_OK);
+			return STORE_OK;
 		}
 		gnutls_x509_crt_deinit(crt);
 	}
@@ -403,8 +403,8 @@ import_der(struct import_input *in, const char *file,
 		if (gnutls_pkcs7_import(p7, &d, GNUTLS_X509_FMT_DER) >= 0) {
 			gnutls_pkcs7_deinit(p7);
 			in->format = "PKCS#7 (DER)";
-			return (import_pkcs7(in, file, &d, GNUTLS_X509_FMT_DER,
-			    cause));
+			return import_pkcs7(in, file, &d, GNUTLS_X509_FMT_DER,
+			    cause);
 		}
 		gnutls_pkcs7_deinit(p7);
 	}
@@ -413,15 +413,15 @@ import_der(struct import_input *in, const char *file,
 			in->format = "PKCS#12";
 			status = import_pkcs12(in, file, p12, password, cause);
 			gnutls_pkcs12_deinit(p12);
-			return (status);
+			return status;
 		}
 		gnutls_pkcs12_deinit(p12);
 	}
 	if (gnutls_pkcs8_info(&d, GNUTLS_X509_FMT_DER, &schema, &cipher,
 	    NULL, NULL, NULL, NULL) >= 0) {
 		in->format = "encrypted PKCS#8 key (DER)";
-		return (import_key_data(in, file, &d, GNUTLS_X509_FMT_DER,
-		    true, password, cause));
+		return import_key_data(in, file, &d, GNUTLS_X509_FMT_DER,
+		    true, password, cause);
 	}
 	{
 		gnutls_x509_privkey_t	key;
@@ -430,20 +430,20 @@ import_der(struct import_input *in, const char *file,
 			if (gnutls_x509_privkey_import2(key, &d,
 			    GNUTLS_X509_FMT_DER, NULL, 0) >= 0) {
 				in->format = "private key (DER)";
-				return (import_set_key(in, file, key, cause));
+				return import_set_key(in, file, key, cause);
 			}
 			gnutls_x509_privkey_deinit(key);
 		}
 	}
 	util_set_cause(cause, "%s is in an unsupported format: DER data that "
 	    "is not a certificate, PKCS#7, PKCS#12 or private key", file);
-	return (STORE_FAIL);
+	return STORE_FAIL;
 }
 
 static bool
 import_b64_char(int c)
 {
-	return (isalnum(c) || c == '+' || c == '/');
+	return isalnum(c) || c == '+' || c == '/';
 }
 
 /*
@@ -482,13 +482,13 @@ import_pem_check_body(const char *p, const char *end, bool *encrypted)
 				continue;
 			}
 			if (!import_b64_char((unsigned char)*c) || pad != 0)
-				return ("not valid base64");
+				return "not valid base64";
 			n++;
 		}
 	}
 	if (pad > 2 || (n + pad) % 4 != 0 || n == 0)
-		return ("not valid base64 (wrong length)");
-	return (NULL);
+		return "not valid base64 (wrong length)";
+	return NULL;
 }
 
 static int
@@ -500,8 +500,8 @@ import_pem_block(struct import_input *in, const char *file,
 
 	if (strcmp(label, "CERTIFICATE") == 0 ||
 	    strcmp(label, "X509 CERTIFICATE") == 0)
-		return (import_add_cert_data(in, file, &d, GNUTLS_X509_FMT_PEM,
-		    cause));
+		return import_add_cert_data(in, file, &d, GNUTLS_X509_FMT_PEM,
+		    cause);
 	if (strcmp(label, "PKCS7") == 0 || strcmp(label, "PKCS #7 SIGNED DATA")
 	    == 0) {
 		/* GnuTLS wants the PKCS7 label; decode the body ourselves. */
@@ -515,12 +515,12 @@ import_pem_block(struct import_input *in, const char *file,
 			util_set_cause(cause, "%s is corrupt: its %s block "
 			    "cannot be decoded (%s)", file, label,
 			    gnutls_strerror(ret));
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		status = import_pkcs7(in, file, &der, GNUTLS_X509_FMT_DER,
 		    cause);
 		gnutls_free(der.data);
-		return (status);
+		return status;
 	}
 	if (strcmp(label, "ENCRYPTED PRIVATE KEY") == 0)
 		encrypted = true;
@@ -529,20 +529,20 @@ import_pem_block(struct import_input *in, const char *file,
 	    strcmp(label, "RSA PRIVATE KEY") == 0 ||
 	    strcmp(label, "EC PRIVATE KEY") == 0 ||
 	    strcmp(label, "DSA PRIVATE KEY") == 0)
-		return (import_key_data(in, file, &d, GNUTLS_X509_FMT_PEM,
-		    encrypted, password, cause));
+		return import_key_data(in, file, &d, GNUTLS_X509_FMT_PEM,
+		    encrypted, password, cause);
 	if (strcmp(label, "EC PARAMETERS") == 0)
-		return (STORE_OK);	/* openssl ecparam -genkey writes it */
+		return STORE_OK;	/* openssl ecparam -genkey writes it */
 	if (strcmp(label, "CERTIFICATE REQUEST") == 0 ||
 	    strcmp(label, "NEW CERTIFICATE REQUEST") == 0) {
 		util_set_cause(cause, "%s is a certificate request, not a "
 		    "certificate: have a CA sign it, then import what the CA "
 		    "sends back", file);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	util_set_cause(cause, "%s is in an unsupported format: it holds a "
 	    "PEM block \"%s\", which certdesk does not import", file, label);
-	return (STORE_FAIL);
+	return STORE_FAIL;
 }
 
 static int
@@ -563,7 +563,7 @@ import_pem(struct import_input *in, const char *file, const char *text,
 			util_set_cause(cause, "%s is corrupt: truncated or "
 			    "corrupt PEM block (a BEGIN line without its "
 			    "dashes)", file);
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		label = xstrndup(lab, lab_end - lab);
 		xasprintf(&marker, "-----END %s-----", label);
@@ -591,7 +591,7 @@ import_pem(struct import_input *in, const char *file, const char *text,
 		if (status != STORE_OK) {
 			free(label);
 			free(marker);
-			return (status);
+			return status;
 		}
 		n_blocks++;
 		p = stop + strlen(marker);
@@ -602,19 +602,19 @@ import_pem(struct import_input *in, const char *file, const char *text,
 	if (n_blocks == 0) {
 		util_set_cause(cause, "%s is in an unsupported format: no "
 		    "certificate, key or PKCS#7 block in it", file);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
-	return (STORE_OK);
+	return STORE_OK;
 fail:
 	free(label);
 	free(marker);
-	return (STORE_FAIL);
+	return STORE_FAIL;
 }
 
 static bool
 import_is_text(const unsigned char *data, size_t len)
 {
-	return (memmem(data, len, "-----BEGIN ", 11) != NULL);
+	return memmem(data, len, "-----BEGIN ", 11) != NULL;
 }
 
 /* Read one input file into in, recognising its format by its content. */
@@ -628,7 +628,7 @@ import_read(struct import_input *in, const char *file, const char *password,
 
 	if (util_read_file(file, STORE_MAX_INPUT, &data, &len, cause) !=
 	    STORE_OK)
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	if (len == 0) {
 		util_set_cause(cause, "%s is empty", file);
 		status = STORE_FAIL;
@@ -645,7 +645,7 @@ import_read(struct import_input *in, const char *file, const char *password,
 		status = STORE_FAIL;
 	}
 	util_free_secret(data, len);
-	return (status);
+	return status;
 }
 
 /* ------------------------------------------------------------------ */
@@ -670,7 +670,7 @@ import_has_suffix(const char *s, const char *suffix)
 {
 	size_t	a = strlen(s), b = strlen(suffix);
 
-	return (a > b && strcmp(s + a - b, suffix) == 0);
+	return a > b && strcmp(s + a - b, suffix) == 0;
 }
 
 static struct import_known *
@@ -680,9 +680,9 @@ import_known_find(struct import_known *k, size_t n, const char *name)
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(k[i].name, name) == 0)
-			return (&k[i]);
+			return &k[i];
 	}
-	return (NULL);
+	return NULL;
 }
 
 /*
@@ -711,7 +711,7 @@ import_scan(struct store *s, enum store_area area, struct import_known **out,
 	if ((d = opendir(dir)) == NULL) {
 		util_set_cause(cause, "cannot read %s: %s", dir,
 		    strerror(errno));
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (import_has_suffix(de->d_name, ".crt"))
@@ -773,7 +773,7 @@ import_scan(struct store *s, enum store_area area, struct import_known **out,
 	}
 	*out = k;
 	*n_out = n;
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -812,7 +812,7 @@ store_import_plan_free(struct store_import_plan *plan)
 const char *
 store_import_summary(const struct store_import_plan *plan)
 {
-	return (plan->summary);
+	return plan->summary;
 }
 
 static void
@@ -838,9 +838,9 @@ import_plan_writes_to(const struct store_import_plan *plan, const char *path)
 
 	for (i = 0; i < plan->n_writes; i++) {
 		if (strcmp(plan->writes[i].path, path) == 0)
-			return (true);
+			return true;
 	}
-	return (false);
+	return false;
 }
 
 /* Remember a file's bytes, so commit can see it did not change. */
@@ -853,7 +853,7 @@ import_plan_keep(struct store_import_plan *plan, const char *path,
 	size_t			 l;
 
 	if (util_read_file(path, STORE_MAX_INPUT, &d, &l, cause) != STORE_OK)
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	plan->keeps = xreallocarray(plan->keeps, plan->n_keeps + 1,
 	    sizeof *plan->keeps);
 	k = &plan->keeps[plan->n_keeps++];
@@ -864,7 +864,7 @@ import_plan_keep(struct store_import_plan *plan, const char *path,
 		*data = d;
 		*len = l;
 	}
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 /* A relative path for people: "sslcert/mail.crt". */
@@ -874,8 +874,8 @@ import_rel(const struct store *s, const char *path)
 	size_t	n = strlen(s->root);
 
 	if (strncmp(path, s->root, n) == 0 && path[n] == '/')
-		return (path + n + 1);
-	return (path);
+		return path + n + 1;
+	return path;
 }
 
 /* A name for a CA certificate in sslca/ from its CN. */
@@ -907,7 +907,7 @@ import_ca_name(gnutls_x509_crt_t crt, const char *fp)
 	} else if (p != name)
 		memmove(name, p, strlen(p) + 1);
 	free(cn);
-	return (name);
+	return name;
 }
 
 static void
@@ -963,7 +963,7 @@ import_order_chain(gnutls_x509_crt_t *certs, unsigned n, unsigned leaf,
 		order[len++] = i;
 	}
 	free(used);
-	return (len);
+	return len;
 }
 
 static bool
@@ -977,11 +977,11 @@ import_known_has_fp(struct import_known *k, size_t n, const char *fp,
 			if (strcmp(k[i].fps[j], fp) == 0) {
 				if (name != NULL)
 					*name = k[i].name;
-				return (true);
+				return true;
 			}
 		}
 	}
-	return (false);
+	return false;
 }
 
 static int
@@ -997,7 +997,7 @@ import_plan_ca(struct store *s, struct store_import_plan *plan,
 	if (x509_crt_sha256_hex(crt, fp) != STORE_OK) {
 		util_set_cause(cause, "cannot compute a certificate's "
 		    "fingerprint");
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	if (import_known_has_fp(ca, n_ca, fp, &have)) {
 		e = util_escape(have);
@@ -1005,7 +1005,7 @@ import_plan_ca(struct store *s, struct store_import_plan *plan,
 		    "sslca/%s.crt\n", e);
 		free(e);
 		plan->n_ca_present++;
-		return (STORE_OK);
+		return STORE_OK;
 	}
 	name = import_ca_name(crt, fp);
 	try = xstrdup(name);
@@ -1022,7 +1022,7 @@ import_plan_ca(struct store *s, struct store_import_plan *plan,
 	if (x509_crt_export(crt, GNUTLS_X509_FMT_PEM, &b, cause) != STORE_OK) {
 		free(path);
 		free(try);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	import_describe_crt(sum, x509_crt_is_self_signed(crt) ?
 	    "root CA certificate:" : "intermediate CA certificate:", crt);
@@ -1032,13 +1032,13 @@ import_plan_ca(struct store *s, struct store_import_plan *plan,
 	import_plan_write(plan, path, &b, 0644);
 	plan->n_ca_added++;
 	free(try);
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static bool
 import_id_eq(const unsigned char *a, const unsigned char *b)
 {
-	return (memcmp(a, b, 32) == 0);
+	return memcmp(a, b, 32) == 0;
 }
 
 static const char *
@@ -1047,17 +1047,17 @@ import_key_kind(int algo)
 	switch (algo) {
 	case GNUTLS_PK_RSA:
 	case GNUTLS_PK_RSA_PSS:
-		return ("RSA");
+		return "RSA";
 	case GNUTLS_PK_ECDSA:
-		return ("EC");
+		return "EC";
 	case GNUTLS_PK_EDDSA_ED25519:
-		return ("Ed25519");
+		return "Ed25519";
 	case GNUTLS_PK_EDDSA_ED448:
-		return ("Ed448");
+		return "Ed448";
 	case GNUTLS_PK_DSA:
-		return ("DSA");
+		return "DSA";
 	default:
-		return ("unknown");
+		return "unknown";
 	}
 }
 
@@ -1076,20 +1076,20 @@ import_find_leaf(const char *file, struct import_input *in,
 		if (x509_key_id(in->key, kid) != STORE_OK) {
 			util_set_cause(cause, "cannot read the key in %s",
 			    in->key_from);
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		for (i = 0; i < in->n_certs; i++) {
 			if (x509_crt_key_id(in->certs[i], id) == STORE_OK &&
 			    import_id_eq(id, kid)) {
 				*leaf = i;
-				return (STORE_OK);
+				return STORE_OK;
 			}
 		}
 		if (in->n_certs == 0) {
 			util_set_cause(cause, "%s holds only a private key: "
 			    "import it with its certificate (import CERT "
 			    "--key KEYFILE)", file);
-			return (STORE_FAIL);
+			return STORE_FAIL;
 		}
 		/* Blame the certificate that would have been the leaf. */
 		for (i = 0; i < in->n_certs; i++) {
@@ -1108,11 +1108,11 @@ import_find_leaf(const char *file, struct import_input *in,
 		else
 			util_set_cause(cause, "the key in %s does not belong "
 			    "to the certificate", in->key_from);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	if (in->n_certs == 0) {
 		util_set_cause(cause, "%s holds no certificate", file);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	for (i = 0; i < in->n_certs; i++) {
 		if (!x509_crt_is_ca(in->certs[i])) {
@@ -1123,10 +1123,10 @@ import_find_leaf(const char *file, struct import_input *in,
 	if (n_leaf > 1) {
 		util_set_cause(cause, "%s holds %u server certificates; "
 		    "import them one at a time", file, n_leaf);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 	if (n_leaf == 1)
-		return (STORE_OK);
+		return STORE_OK;
 
 	/*
 	 * Only CA certificates: one of them may still be a server's own
@@ -1139,11 +1139,11 @@ import_find_leaf(const char *file, struct import_input *in,
 		for (j = 0; j < n_srv; j++) {
 			if (srv[j].key_ok && import_id_eq(srv[j].key_id, id)) {
 				*leaf = i;
-				return (STORE_OK);
+				return STORE_OK;
 			}
 		}
 	}
-	return (STORE_OK);
+	return STORE_OK;
 }
 
 static int
@@ -1166,7 +1166,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	    x509_crt_key_id(crt, id) != STORE_OK) {
 		util_set_cause(cause, "cannot read the certificate in %s",
 		    file);
-		return (STORE_FAIL);
+		return STORE_FAIL;
 	}
 
 	/* Its key: from the input, a pending request, or a stored entry. */
@@ -1187,7 +1187,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	/* The name. */
 	if (opts->name != NULL) {
 		if (store_check_name(opts->name, cause) != STORE_OK)
-			return (STORE_INVALID);
+			return STORE_INVALID;
 		name = xstrdup(opts->name);
 	} else if (req != NULL)
 		name = xstrdup(req->name);
@@ -1198,7 +1198,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 			util_set_cause(cause, "the certificate in %s has no "
 			    "common name to name its entry after; choose one "
 			    "with --name", file);
-			return (STORE_INVALID);
+			return STORE_INVALID;
 		}
 		name = store_name_from_hostname(cn);
 		free(cn);
@@ -1207,7 +1207,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 			util_set_cause(cause, "the certificate's common name "
 			    "does not make a valid entry name; choose one "
 			    "with --name");
-			return (STORE_INVALID);
+			return STORE_INVALID;
 		}
 	}
 	plan->name = name;
@@ -1226,13 +1226,13 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 			free(plan->name);
 			plan->name = xstrdup(have);
 			plan->leaf_present = true;
-			return (STORE_OK);
+			return STORE_OK;
 		}
 	}
 	if (strcmp(name, "server") == 0) {
 		util_set_cause(cause, "\"server\" is the active pair: import "
 		    "under another name (--name NAME), then activate it");
-		return (STORE_INVALID);
+		return STORE_INVALID;
 	}
 	if (same != NULL && (same->has_crt || (same->has_key && req != same) ||
 	    (same->has_csr && req != same))) {
@@ -1241,7 +1241,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		    "holds something else; choose another name with --name",
 		    e);
 		free(e);
-		return (STORE_INVALID);
+		return STORE_INVALID;
 	}
 
 	path = store_entry_file(s, STORE_AREA_SERVER, name, ".crt");
@@ -1334,7 +1334,7 @@ fail:
 		util_free_secret(b.data, b.len);
 	free(path);
 	free(kpath);
-	return (status);
+	return status;
 }
 
 int
@@ -1476,7 +1476,7 @@ fail:
 	import_known_free(ca, n_ca);
 	import_input_done(&in);
 	store_import_plan_free(plan);
-	return (status);
+	return status;
 }
 
 static bool
@@ -1488,10 +1488,10 @@ import_keep_unchanged(const struct import_keep *k)
 
 	if (util_read_file(k->path, STORE_MAX_INPUT, &d, &l, NULL) !=
 	    STORE_OK)
-		return (false);
+		return false;
 	same = l == k->len && memcmp(d, k->data, l) == 0;
 	util_free_secret(d, l);
-	return (same);
+	return same;
 }
 
 int
@@ -1506,7 +1506,7 @@ store_import_commit(struct store *s, struct store_import_plan *plan,
 	if (note != NULL)
 		*note = NULL;
 	if (store_lock(s, cause) != STORE_OK)
-		return (STORE_FAIL);
+		return STORE_FAIL;
 
 	/* Nothing we rely on may have changed since prepare. */
 	for (i = 0; i < plan->n_writes; i++) {
@@ -1584,5 +1584,5 @@ fail:
 	util_buf_done(&b);
 	free(dir);
 	store_unlock(s);
-	return (status);
+	return status;
 }
