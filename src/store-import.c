@@ -1337,6 +1337,35 @@ fail:
 	return status;
 }
 
+/*
+ * The order commit writes in: CA certificates (harmless alone), then the
+ * key, then its certificate, so an entry never shows without its key.
+ */
+static int
+import_write_rank(const struct store *s, const struct import_write *w)
+{
+	size_t	n = strlen(s->sslca);
+
+	if (strncmp(w->path, s->sslca, n) == 0 && w->path[n] == '/')
+		return 0;
+	return w->mode == 0600 ? 1 : 2;
+}
+
+static void
+import_plan_sort(const struct store *s, struct store_import_plan *plan)
+{
+	struct import_write	w;
+	size_t			i, j;
+
+	for (i = 1; i < plan->n_writes; i++) {
+		w = plan->writes[i];
+		for (j = i; j > 0 && import_write_rank(s, &plan->writes[j - 1]) >
+		    import_write_rank(s, &w); j--)
+			plan->writes[j] = plan->writes[j - 1];
+		plan->writes[j] = w;
+	}
+}
+
 int
 store_import_prepare(struct store *s, const char *file,
     const struct store_import_options *opts, struct store_import_plan **out,
@@ -1465,6 +1494,7 @@ store_import_prepare(struct store *s, const char *file,
 	if (plan->n_writes == 0)
 		util_buf_printf(&sum, "  everything in it is already stored: "
 		    "nothing to do\n");
+	import_plan_sort(s, plan);
 	plan->summary = util_buf_take_string(&sum);
 	status = STORE_OK;
 	*out = plan;
@@ -1526,7 +1556,7 @@ store_import_commit(struct store *s, struct store_import_plan *plan,
 		}
 	}
 
-	/* CA certificates first, then the key, then its certificate. */
+	/* In import_write_rank's order. */
 	for (i = 0; i < plan->n_writes; i++) {
 		if (util_write_atomic(plan->writes[i].path,
 		    plan->writes[i].data, plan->writes[i].len,

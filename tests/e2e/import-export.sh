@@ -138,8 +138,8 @@ if [ -f "$r/sslcert/mail.example.com.crt" ] && [ ! -e "$r/sslcert/mail.example.c
 else
 	t_fail "keyless: expected sslcert/mail.example.com.crt and no key"
 fi
-if "$CERTDESK" --root "$r" list --json 2>/dev/null | jq -e '.[] | select(.name == "mail.example.com" and .kind == "certificate")' >/dev/null; then
-	t_pass "keyless: list --json shows the certificate"
+if "$CERTDESK" --root "$r" list --json 2>/dev/null | jq -e '.[] | select(.name == "mail.example.com" and .kind == "certificate" and .has_key == false)' >/dev/null; then
+	t_pass "keyless: list --json shows the certificate, has_key false"
 else
 	t_fail "keyless: list --json does not show the certificate"
 fi
