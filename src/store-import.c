@@ -1169,20 +1169,21 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		return STORE_FAIL;
 	}
 
-	/* Its key: from the input, a pending request, or a stored entry. */
-	if (in->key == NULL) {
-		for (j = 0; j < n_srv; j++) {
-			k = &srv[j];
-			if (!k->key_ok || !import_id_eq(k->key_id, id))
-				continue;
-			if (k->has_csr && req == NULL)
-				req = k;
-			else if (k->has_crt && pair == NULL)
-				pair = k;
-		}
-		if (req != NULL)
-			pair = NULL;
+	/*
+	 * Its key: a pending request's (the input may hold that key too),
+	 * the input's, or a stored entry's.
+	 */
+	for (j = 0; j < n_srv; j++) {
+		k = &srv[j];
+		if (!k->key_ok || !import_id_eq(k->key_id, id))
+			continue;
+		if (k->has_csr && req == NULL)
+			req = k;
+		else if (k->has_crt && pair == NULL)
+			pair = k;
 	}
+	if (req != NULL || in->key != NULL)
+		pair = NULL;
 
 	/* The name. */
 	if (opts->name != NULL) {
@@ -1258,15 +1259,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	import_plan_write(plan, path, &b, 0644);
 	path = NULL;
 
-	if (in->key != NULL) {
-		if (x509_key_export_pkcs8(in->key, NULL, GNUTLS_X509_FMT_PEM,
-		    &b, cause) != STORE_OK)
-			goto fail;
-		e = util_escape(in->key_from);
-		util_buf_printf(sum, "  private key from %s (matches the "
-		    "certificate)\n", e);
-		free(e);
-	} else if (req != NULL) {
+	if (req != NULL) {
 		e = util_escape(req->name);
 		util_buf_printf(sum, "  answers the pending request %s: "
 		    "paired with its key sslcert/%s.key\n", e, e);
@@ -1296,6 +1289,14 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		e = util_escape(req->name);
 		util_buf_printf(sum, "  the request sslcert/%s.csr is retired "
 		    "(kept in the backup folder)\n", e);
+		free(e);
+	} else if (in->key != NULL) {
+		if (x509_key_export_pkcs8(in->key, NULL, GNUTLS_X509_FMT_PEM,
+		    &b, cause) != STORE_OK)
+			goto fail;
+		e = util_escape(in->key_from);
+		util_buf_printf(sum, "  private key from %s (matches the "
+		    "certificate)\n", e);
 		free(e);
 	} else if (pair != NULL) {
 		oldkey = store_entry_file(s, STORE_AREA_SERVER, pair->name,

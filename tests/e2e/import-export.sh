@@ -222,6 +222,31 @@ else
 	t_fail "server.key is not server.crt's key"
 fi
 
+# Answering a request under another name: the key moves with it.
+sign_request() {	# ROOT NAME OUT
+	openssl x509 -req -in "$1/sslcert/$2.csr" -CA "$FX/int.pem" -CAkey "$FX/int.key" \
+		-CAserial "$T_TMP/int.srl" -days 90 -copy_extensions copy \
+		-extfile "$T_TMP/req.ext" -out "$3" 2>/dev/null
+}
+r3=$(t_new_root)
+t_run --root "$r3" request --hostname mail.example.com --country FR --key-type ecdsa-p256 --name req2
+t_run --root "$r3" request --hostname mail.example.com --country FR --key-type ecdsa-p256 --name req3
+key2=$(sha256sum < "$r3/sslcert/req2.key")
+sign_request "$r3" req2 "$T_TMP/req2.pem"
+sign_request "$r3" req3 "$T_TMP/req3.pem"
+t_run --root "$r3" import "$T_TMP/req2.pem" --name renamed
+t_rc 0 "a request answered under another name"
+t_out_has "req2" "the summary names the request"
+t_pair "$r3" renamed "$T_TMP/req2.pem" "answered under another name"
+t_ok "the request's key moved to the new name" test "$(sha256sum < "$r3/sslcert/renamed.key")" = "$key2"
+t_ok "the request and its old key are gone" test ! -e "$r3/sslcert/req2.csr" -a ! -e "$r3/sslcert/req2.key"
+t_ok "both are kept in a backup" test "$(find "$r3" -path "$r3/sslcert" -prune -o \( -name req2.csr -o -name req2.key \) -print | wc -l)" = 2
+cp "$r3/sslcert/req3.key" "$T_TMP/req3.key"
+t_run --root "$r3" import "$T_TMP/req3.pem" --key "$T_TMP/req3.key"
+t_rc 0 "a request answered with its key given too"
+t_pair "$r3" req3 "$T_TMP/req3.pem" "answered with its key given"
+t_ok "the request given with its key is retired" test ! -e "$r3/sslcert/req3.csr"
+
 # A certificate for a key already stored (a renewal keeping the key).
 cp "$T_TMP/signed.pem" "$T_TMP/renewed.pem"
 openssl x509 -req -in <(openssl x509 -x509toreq -in "$T_TMP/signed.pem" -signkey "$r/sslcert/renew.key" 2>/dev/null) \
