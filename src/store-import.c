@@ -1279,7 +1279,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		plan->retire = xreallocarray(plan->retire, 2,
 		    sizeof *plan->retire);
 		plan->retire[plan->n_retire++] = oldcsr;
-		xasprintf(&plan->retire_what, "request %s answered", req->name);
+		plan->retire_what = xstrdup("import");	/* the backup's tag */
 		if (strcmp(req->name, name) != 0) {
 			/* The key moves to the new name with the request. */
 			plan->retire[plan->n_retire++] = oldkey;
@@ -1592,8 +1592,8 @@ store_import_commit(struct store *s, struct store_import_plan *plan,
 		    b.len > 0 ? ", " : "", plan->n_ca_added,
 		    plan->n_ca_added == 1 ? "" : "s");
 	if (plan->n_ca_present > 0)
-		util_buf_printf(&b, " (%u already present)",
-		    plan->n_ca_present);
+		util_buf_printf(&b, " (%u CA certificate%s already in sslca/)",
+		    plan->n_ca_present, plan->n_ca_present == 1 ? "" : "s");
 	if (dir != NULL)
 		util_buf_printf(&b, "; the request was retired, kept in %s",
 		    import_rel(s, dir));
