@@ -1061,6 +1061,42 @@ import_key_kind(int algo)
 	}
 }
 
+/* Does the certificate name a host (a DNS or IP subjectAltName)? */
+static bool
+import_names_hosts(gnutls_x509_crt_t crt)
+{
+	char		buf[256];
+	size_t		size;
+	unsigned	i;
+	int		ret;
+
+	for (i = 0;; i++) {
+		size = sizeof buf;
+		ret = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &size,
+		    NULL);
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;
+		if (ret < 0)
+			return false;
+		if (ret == GNUTLS_SAN_DNSNAME || ret == GNUTLS_SAN_IPADDRESS)
+			return true;
+	}
+}
+
+/* Did certs[i] issue another certificate of the input? */
+static bool
+import_issued_any(const struct import_input *in, unsigned i)
+{
+	unsigned	j;
+
+	for (j = 0; j < in->n_certs; j++) {
+		if (j != i && gnutls_x509_crt_check_issuer(in->certs[j],
+		    in->certs[i]))
+			return true;
+	}
+	return false;
+}
+
 /* Choose the leaf; *leaf is -1 when there is none (CA certificates only). */
 static int
 import_find_leaf(const char *file, struct import_input *in,
@@ -1130,8 +1166,9 @@ import_find_leaf(const char *file, struct import_input *in,
 
 	/*
 	 * Only CA certificates: one of them may still be a server's own
-	 * (openssl req -x509 marks self-signed certificates CA:TRUE); it is
-	 * when a key in sslcert/ belongs to it.
+	 * (openssl req -x509 marks self-signed certificates CA:TRUE): it is
+	 * when a key in sslcert/ belongs to it, or when it names hosts and
+	 * issued nothing in the input.
 	 */
 	for (i = 0; i < in->n_certs; i++) {
 		if (x509_crt_key_id(in->certs[i], id) != STORE_OK)
@@ -1143,6 +1180,15 @@ import_find_leaf(const char *file, struct import_input *in,
 			}
 		}
 	}
+	for (i = 0; i < in->n_certs; i++) {
+		if (import_names_hosts(in->certs[i]) &&
+		    !import_issued_any(in, i)) {
+			n_leaf++;
+			*leaf = i;
+		}
+	}
+	if (n_leaf > 1)
+		*leaf = -1;	/* no way to tell: they go to sslca/ */
 	return STORE_OK;
 }
 
@@ -1161,6 +1207,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	char			 fp[65], *name = NULL, *cn, *path, *kpath;
 	char			*e, *oldkey, *oldcsr;
 	int			 status = STORE_FAIL;
+	bool			 key_only = false;
 
 	if (x509_crt_sha256_hex(crt, fp) != STORE_OK ||
 	    x509_crt_key_id(crt, id) != STORE_OK) {
@@ -1215,10 +1262,11 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 
 	/* Already stored? */
 	same = import_known_find(srv, n_srv, name);
-	if (import_known_has_fp(srv, n_srv, fp, &have)) {
-		k = import_known_find(srv, n_srv, have);
-		if (k->n_fps > 0 && strcmp(k->fps[0], fp) == 0 &&
-		    (k->has_key || in->key == NULL)) {
+	if (import_known_has_fp(srv, n_srv, fp, &have) &&
+	    (k = import_known_find(srv, n_srv, have))->n_fps > 0 &&
+	    strcmp(k->fps[0], fp) == 0) {
+		if (k->has_key || (in->key == NULL && req == NULL &&
+		    pair == NULL)) {
 			e = util_escape(have);
 			util_buf_printf(sum, "  the certificate is already "
 			    "stored as %s (sslcert/%s.crt): not stored again\n",
@@ -1229,14 +1277,21 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 			plan->leaf_present = true;
 			return STORE_OK;
 		}
+		if (opts->name == NULL || strcmp(opts->name, have) == 0) {
+			/* Stored without its key, which came now. */
+			free(plan->name);
+			name = plan->name = xstrdup(have);
+			same = k;
+			key_only = true;
+		}
 	}
-	if (strcmp(name, "server") == 0) {
+	if (!key_only && strcmp(name, "server") == 0) {
 		util_set_cause(cause, "\"server\" is the active pair: import "
 		    "under another name (--name NAME), then activate it");
 		return STORE_INVALID;
 	}
-	if (same != NULL && (same->has_crt || (same->has_key && req != same) ||
-	    (same->has_csr && req != same))) {
+	if (!key_only && same != NULL && (same->has_crt ||
+	    (same->has_key && req != same) || (same->has_csr && req != same))) {
 		e = util_escape(name);
 		util_set_cause(cause, "an entry named %s already exists and "
 		    "holds something else; choose another name with --name",
@@ -1250,14 +1305,20 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	import_describe_crt(sum, "certificate:", crt);
 	e = util_escape(name);
 	util_buf_printf(sum, "    entry:    %s\n", e);
+	if (key_only)
+		util_buf_printf(sum, "    already stored as sslcert/%s.crt "
+		    "without its key: the key is added\n", e);
 	free(e);
-	if (x509_crt_export(crt, GNUTLS_X509_FMT_PEM, &b, cause) != STORE_OK)
-		goto fail;
-	e = util_escape(import_rel(s, path));
-	util_buf_printf(sum, "    -> %s\n", e);
-	free(e);
-	import_plan_write(plan, path, &b, 0644);
-	path = NULL;
+	if (!key_only) {
+		if (x509_crt_export(crt, GNUTLS_X509_FMT_PEM, &b, cause) !=
+		    STORE_OK)
+			goto fail;
+		e = util_escape(import_rel(s, path));
+		util_buf_printf(sum, "    -> %s\n", e);
+		free(e);
+		import_plan_write(plan, path, &b, 0644);
+		path = NULL;
+	}
 
 	if (req != NULL) {
 		e = util_escape(req->name);

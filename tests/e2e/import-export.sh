@@ -145,6 +145,19 @@ else
 fi
 t_has_ca "$r" "$FX/int.pem" "keyless"
 
+# A server's self-signed certificate marked CA:TRUE is still a server's.
+r4=$(t_new_root)
+t_run --root "$r4" import "$FX/old.pem"
+t_rc 0 "a CA:TRUE self-signed server certificate without its key"
+t_ok "it is stored in sslcert/, not sslca/" test -f "$r4/sslcert/old.example.com.crt" -a -z "$(ls "$r4/sslca")"
+t_import_pair "a CA:TRUE self-signed server certificate with its key" old.example.com "$FX/old.pem" \
+	"$FX/old.pem" --key "$FX/old.key"
+t_run --root "$r4" import "$FX/old.pem" --key "$FX/old.key"
+t_rc 0 "the key of a certificate stored without it"
+t_out_has "the key is added" "the summary says the key is added"
+t_pair "$r4" old.example.com "$FX/old.pem" "a key added to a keyless entry"
+t_ok "no second entry was made" test "$(ls "$r4/sslcert" | grep -c old)" = 2
+
 # The same again: nothing is stored twice.
 h=$(t_tree_hash "$r")
 t_run --root "$r" import "$FX/fullchain.pem"
