@@ -76,8 +76,6 @@ struct import_known {
 	bool		 has_key;
 	bool		 key_ok;	/* the key loaded (unencrypted) */
 	unsigned char	 key_id[32];
-	bool		 crt_key_ok;
-	unsigned char	 crt_key_id[32];
 };
 
 static void
@@ -687,9 +685,8 @@ import_known_find(struct import_known *k, size_t n, const char *name)
 
 /*
  * Scan one area: the entries' names, the fingerprints of the
- * certificates in each .crt, and the public key ids of keys and
- * certificates.  Files that cannot be read are skipped: they are not
- * ours to judge here.
+ * certificates in each .crt, and the public key id of each key.  Files
+ * that cannot be read are skipped: they are not ours to judge here.
  */
 static int
 import_scan(struct store *s, enum store_area area, struct import_known **out,
@@ -754,9 +751,6 @@ import_scan(struct store *s, enum store_area area, struct import_known **out,
 					    e->n_fps + 1, sizeof *e->fps);
 					e->fps[e->n_fps++] = xstrdup(hex);
 				}
-				if (nc > 0 && x509_crt_key_id(certs[0],
-				    e->crt_key_id) == STORE_OK)
-					e->crt_key_ok = true;
 				x509_certs_free(certs, nc);
 			}
 			free(path);
