@@ -1186,6 +1186,45 @@ import_find_leaf(const char *file, struct import_input *in,
 	return STORE_OK;
 }
 
+/*
+ * An entry name from the certificate: its CN, else its first DNS
+ * subjectAltName (certificates may carry no CN at all).
+ */
+static char *
+import_host_name(gnutls_x509_crt_t crt)
+{
+	char		*cn, *name, buf[256];
+	size_t		 size;
+	unsigned	 i;
+	int		 ret;
+
+	cn = x509_crt_common_name(crt);
+	for (i = 0; *cn == '\0'; i++) {
+		size = sizeof buf;
+		ret = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &size,
+		    NULL);
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;
+		if (ret < 0)
+			break;
+		if (ret == GNUTLS_SAN_DNSNAME) {
+			free(cn);
+			cn = xstrndup(buf, size);
+		}
+	}
+	if (*cn == '\0') {
+		free(cn);
+		return NULL;
+	}
+	name = store_name_from_hostname(cn);
+	free(cn);
+	if (name != NULL && store_check_name(name, NULL) != STORE_OK) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
 static int
 import_plan_leaf(struct store *s, struct store_import_plan *plan,
     const struct store_import_options *opts, const char *file,
@@ -1198,7 +1237,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	unsigned char		 id[32], *kdata = NULL;
 	size_t			 j, klen = 0;
 	const char		*have;
-	char			 fp[65], *name = NULL, *cn, *path, *kpath;
+	char			 fp[65], *name = NULL, *path, *kpath;
 	char			*e, *oldkey, *oldcsr;
 	int			 status = STORE_FAIL;
 	bool			 key_only = false;
@@ -1226,31 +1265,17 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	if (req != NULL || in->key != NULL)
 		pair = NULL;
 
-	/* The name. */
+	/* The name: --name, the request's, or the certificate's host. */
 	if (opts->name != NULL) {
 		if (store_check_name(opts->name, cause) != STORE_OK)
 			return STORE_INVALID;
 		name = xstrdup(opts->name);
 	} else if (req != NULL)
 		name = xstrdup(req->name);
-	else {
-		cn = x509_crt_common_name(crt);
-		if (*cn == '\0') {
-			free(cn);
-			util_set_cause(cause, "the certificate in %s has no "
-			    "common name to name its entry after; choose one "
-			    "with --name", file);
-			return STORE_INVALID;
-		}
-		name = store_name_from_hostname(cn);
-		free(cn);
-		if (name == NULL || store_check_name(name, NULL) != STORE_OK) {
-			free(name);
-			util_set_cause(cause, "the certificate's common name "
-			    "does not make a valid entry name; choose one "
-			    "with --name");
-			return STORE_INVALID;
-		}
+	else if ((name = import_host_name(crt)) == NULL) {
+		util_set_cause(cause, "the certificate in %s names no host to "
+		    "name its entry after; choose a name with --name", file);
+		return STORE_INVALID;
 	}
 	plan->name = name;
 

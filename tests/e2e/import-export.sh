@@ -145,6 +145,9 @@ else
 fi
 t_has_ca "$r" "$FX/int.pem" "keyless"
 
+t_import_pair "a certificate without a CN is named after its DNS name" nocn.example.com "$FX/nocn.pem" \
+	"$FX/nocn.pem" --key "$FX/nocn.key"
+
 # A server's self-signed certificate marked CA:TRUE is still a server's.
 r4=$(t_new_root)
 t_run --root "$r4" import "$FX/old.pem"
