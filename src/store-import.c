@@ -223,6 +223,29 @@ fail:
 	return status;
 }
 
+/* A PKCS#12 error other than a wrong password: unsupported or corrupt. */
+static int
+import_pkcs12_error(const char *file, int ret, char **cause)
+{
+	switch (ret) {
+	case GNUTLS_E_UNKNOWN_CIPHER_TYPE:
+	case GNUTLS_E_UNKNOWN_HASH_ALGORITHM:
+	case GNUTLS_E_UNKNOWN_ALGORITHM:
+	case GNUTLS_E_UNKNOWN_PKCS_CONTENT_TYPE:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+	case GNUTLS_E_UNIMPLEMENTED_FEATURE:
+		util_set_cause(cause, "%s is in an unsupported format: its "
+		    "PKCS#12 protection is one certdesk cannot open (%s)",
+		    file, gnutls_strerror(ret));
+		break;
+	default:
+		util_set_cause(cause, "%s is corrupt: its PKCS#12 content "
+		    "cannot be read (%s)", file, gnutls_strerror(ret));
+		break;
+	}
+	return STORE_FAIL;
+}
+
 static int
 import_pkcs12_bag(struct import_input *in, const char *file,
     gnutls_pkcs12_bag_t bag, const char *password, char **cause)
@@ -238,11 +261,8 @@ import_pkcs12_bag(struct import_input *in, const char *file,
 		ret = gnutls_pkcs12_bag_decrypt(bag, password);
 		if (ret == GNUTLS_E_DECRYPTION_FAILED)
 			return import_wrong_password(file, cause);
-		if (ret < 0) {
-			util_set_cause(cause, "%s cannot be decrypted: %s",
-			    file, gnutls_strerror(ret));
-			return STORE_FAIL;
-		}
+		if (ret < 0)
+			return import_pkcs12_error(file, ret, cause);
 	}
 	if ((n = gnutls_pkcs12_bag_get_count(bag)) < 0) {
 		util_set_cause(cause, "%s is corrupt: %s", file,
@@ -297,12 +317,15 @@ static int
 import_pkcs12(struct import_input *in, const char *file,
     gnutls_pkcs12_t p12, const char *password, char **cause)
 {
-	gnutls_pkcs12_bag_t	bag;
-	unsigned		mac, salt_size = 0, iter;
-	int			ret, i, status;
+	gnutls_pkcs12_bag_t	 bag;
+	unsigned		 mac, salt_size = 0, iter;
+	char			*oid = NULL;
+	int			 ret, i, status;
 
-	if (gnutls_pkcs12_mac_info(p12, &mac, NULL, &salt_size, &iter,
-	    NULL) >= 0) {
+	/* Ask for the OID: GnuTLS leaks it otherwise. */
+	ret = gnutls_pkcs12_mac_info(p12, &mac, NULL, &salt_size, &iter, &oid);
+	gnutls_free(oid);
+	if (ret >= 0) {
 		/* Windows exports "without password" use an empty one. */
 		if (password == NULL && gnutls_pkcs12_verify_mac(p12, "") == 0)
 			password = "";
@@ -311,11 +334,8 @@ import_pkcs12(struct import_input *in, const char *file,
 		ret = gnutls_pkcs12_verify_mac(p12, password);
 		if (ret == GNUTLS_E_MAC_VERIFY_FAILED)
 			return import_wrong_password(file, cause);
-		if (ret < 0) {
-			util_set_cause(cause, "%s cannot be checked: %s", file,
-			    gnutls_strerror(ret));
-			return STORE_FAIL;
-		}
+		if (ret < 0)
+			return import_pkcs12_error(file, ret, cause);
 	}
 	for (i = 0;; i++) {
 		if ((ret = gnutls_pkcs12_bag_init(&bag)) < 0) {
