@@ -55,6 +55,10 @@ int	cli_cmd_import(struct cli_ctx *, int, char **);
 int	cli_cmd_export(struct cli_ctx *, int, char **);
 int	cli_cmd_engine(struct cli_ctx *, int, char **);
 
+/* cli-list.c: list one area (list, ca list). */
+int	cli_list_area(struct cli_ctx *, const char *command, enum store_area,
+	    int, char **);
+
 /* cli-transfer.c: ca import, shared with cli_cmd_ca. */
 int	cli_ca_import(struct cli_ctx *, int, char **);
 /*

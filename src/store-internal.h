@@ -44,6 +44,10 @@ struct store {
 	gnutls_x509_crt_t		*ca_pool;
 	unsigned			 n_ca_pool;
 	bool				 ca_pool_loaded;
+
+	/* The active leaf's SHA-256, found once per scan. */
+	char				 active_sha256[65];
+	bool				 active_known;
 };
 
 /* store-lock.c: flock on <root>/.certdesk.lock serializes writers. */
@@ -93,6 +97,8 @@ bool	x509_crt_is_self_signed(gnutls_x509_crt_t);
 bool	x509_crt_is_ca(gnutls_x509_crt_t);
 char	*x509_crt_common_name(gnutls_x509_crt_t);	/* "" when none */
 char	*x509_crt_subject(gnutls_x509_crt_t);		/* RFC 4514 */
+char	*x509_crt_issuer(gnutls_x509_crt_t);		/* RFC 4514 */
+char	*x509_crt_issuer_common_name(gnutls_x509_crt_t);
 /* Put a leaf's chain in order: the leaf first, each issuer after it. */
 int	x509_chain_order(gnutls_x509_crt_t *certs, unsigned n,
 	    unsigned *leaf_index);
@@ -112,6 +118,10 @@ int	store_build_chain(struct store *, gnutls_x509_crt_t leaf,
 	    char **why);
 int	store_chain_trusted(struct store *, gnutls_x509_crt_t *chain,
 	    unsigned n, bool *trusted, char **why);
+/* Forget what was loaded from sslca/ and sslcert/server.crt. */
+void	store_forget_cache(struct store *);
+/* The active leaf's SHA-256 ("" when there is none). */
+const char *store_active_sha256(struct store *);
 
 /* store-info.c: fill an entry from its files. */
 int	store_entry_fill(struct store *, enum store_area, const char *name,

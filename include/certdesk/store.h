@@ -112,6 +112,8 @@ struct store_entry {
 	char			 sha1[41];
 	char			 tlsa_311[65];	/* DANE 3 1 1: SHA-256 of SPKI */
 	unsigned		 chain_in_file;	/* extra certificates in the file */
+	char			*error;		/* set when the file is unreadable:
+						   then only name, path, kind */
 	struct store_check	 checks[STORE_CHECK_COUNT];
 };
 

@@ -21,7 +21,10 @@ int	 xasprintf(char **, const char *, ...)
 int	 xvasprintf(char **, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 
-/* Set *cause (when cause is not NULL) to a new formatted message. */
+/*
+ * Set *cause (when cause is not NULL) to a new formatted message.  An
+ * earlier message in *cause is freed, so *cause starts out NULL.
+ */
 void	 util_set_cause(char **cause, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

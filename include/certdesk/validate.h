@@ -20,6 +20,8 @@ int		validate_alt_name(const char *, char **cause);
 bool		validate_is_ip(const char *);
 /* An ISO 3166-1 alpha-2 country code, upper case (the caller may upcase). */
 int		validate_country(const char *, char **cause);
+/* The English name of an assigned ISO 3166 code ("GB"), or NULL. */
+const char	*validate_country_name(const char *);
 /* Free text for a subject field: valid UTF-8, no control characters. */
 int		validate_text(const char *, char **cause);
 /* A validity in days: 1 to 3650 (ten years). */
@@ -31,6 +33,8 @@ int		validate_key_type(const char *, char **cause);
 
 /* The validator called name in a form definition, or NULL. */
 validate_fn	validate_lookup(const char *name);
+/* The i-th validator name ("hostname", ...), or NULL past the last. */
+const char	*validate_name(size_t i);
 
 /* Characters (not bytes) in a UTF-8 string, or -1 if it is not UTF-8. */
 long		validate_utf8_length(const char *);
