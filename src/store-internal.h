@@ -50,6 +50,9 @@ struct store {
 	bool				 active_known;
 };
 
+/* store-open.c: sslcert/ and sslca/ are made by the first writer. */
+int	store_make_dirs(struct store *, char **cause);
+
 /* store-lock.c: flock on <root>/.certdesk.lock serializes writers. */
 int	store_lock(struct store *, char **cause);
 void	store_unlock(struct store *);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,12 @@ store_list_entries(struct store *st, enum store_area area,
 	*out = NULL;
 	store_forget_cache(st);
 	if ((d = opendir(area == STORE_AREA_CA ? st->sslca :
-	    st->sslcert)) == NULL) {
+	    st->sslcert)) == NULL && errno == ENOENT) {
+		/* No folder yet is an empty list. */
+		*out = xcalloc(1, sizeof **out);
+		return STORE_OK;
+	}
+	if (d == NULL) {
 		util_set_cause(cause, "cannot read %s: %m", area ==
 		    STORE_AREA_CA ? st->sslca : st->sslcert);
 		return STORE_FAIL;

@@ -208,7 +208,7 @@ test_invalid_fields_change_nothing(void **state)
 	p.n_alt_names = 1;
 	assert_int_equal(store_new_request(fx->st, &p, NULL, NULL, &cause),
 	    STORE_INVALID);
-	assert_non_null(strstr(cause, "additional name"));
+	assert_non_null(strstr(cause, "additional names"));
 	p.n_alt_names = 0;
 	p.days = 5000;
 	assert_int_equal(store_new_certificate(fx->st, &p, NULL, NULL,
