@@ -93,7 +93,8 @@ engine_cli_print_json(const struct engine_config *config,
 		json_object_set_new(p, "probe", engine_cli_json_text(
 		    config->probes[i]));
 		json_object_set_new(p, "starttls",
-		    json_string(engine_starttls_name(config->starttls)));
+		    json_string(engine_starttls_name(
+		    config->probe_starttls[i])));
 		json_object_set_new(p, "ok", json_boolean(r->ok));
 		if (r->ok) {
 			json_object_set_new(p, "common_name",
@@ -141,7 +142,7 @@ engine_cli_print_status(const struct engine_config *config,
 	for (i = 0; i < status->n_probes; i++) {
 		r = &status->probes[i];
 		printf("probe %s (starttls %s): ", r->hostport,
-		    engine_starttls_name(config->starttls));
+		    engine_starttls_name(config->probe_starttls[i]));
 		if (!r->ok) {
 			cli_print_escaped(stdout, r->error);
 			fputc('\n', stdout);

@@ -128,6 +128,21 @@ engine_state_name(enum engine_run_state state)
 	}
 }
 
+static bool
+engine_parse_starttls(const char *s, enum engine_starttls *out)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof engine_starttls_names /
+	    sizeof engine_starttls_names[0]; i++) {
+		if (strcasecmp(s, engine_starttls_names[i]) == 0) {
+			*out = (enum engine_starttls)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* "HUP", "SIGHUP", "hup" or a number. */
 static int
 engine_parse_signal(const char *s, char **name)
@@ -190,15 +205,20 @@ engine_config_bad(const struct engine_config *config, char **cause,
 	return STORE_INVALID;
 }
 
-/* Split the probe list on blanks and commas, and check each. */
+/*
+ * Split the probe list on blanks and commas, and check each.  A probe
+ * may name its own dialogue ("127.0.0.1:25/smtp"), so one engine's SMTP
+ * and IMAP ports can be probed together.
+ */
 static int
 engine_config_probes(struct engine_config *config, const char *list,
     char **cause)
 {
-	const char	*p = list;
-	char		*one, *why = NULL;
-	size_t		 len;
-	int		 ret;
+	enum engine_starttls	 starttls;
+	const char		*p = list;
+	char			*one, *slash, *why = NULL;
+	size_t			 len;
+	int			 ret;
 
 	for (;;) {
 		p += strspn(p, " \t,");
@@ -207,6 +227,17 @@ engine_config_probes(struct engine_config *config, const char *list,
 		len = strcspn(p, " \t,");
 		one = xstrndup(p, len);
 		p += len;
+		starttls = config->starttls;
+		if ((slash = strrchr(one, '/')) != NULL) {
+			*slash = '\0';
+			if (!engine_parse_starttls(slash + 1, &starttls)) {
+				ret = engine_config_bad(config, cause, "probe",
+				    list, "after a probe's '/' comes none, "
+				    "smtp, imap or pop3");
+				free(one);
+				return ret;
+			}
+		}
 		if (engine_probe_check_hostport(one, &why) != STORE_OK) {
 			ret = engine_config_bad(config, cause, "probe", list,
 			    why);
@@ -216,6 +247,9 @@ engine_config_probes(struct engine_config *config, const char *list,
 		}
 		config->probes = xreallocarray(config->probes,
 		    config->n_probes + 1, sizeof *config->probes);
+		config->probe_starttls = xreallocarray(config->probe_starttls,
+		    config->n_probes + 1, sizeof *config->probe_starttls);
+		config->probe_starttls[config->n_probes] = starttls;
 		config->probes[config->n_probes++] = one;
 	}
 	return STORE_OK;
@@ -280,27 +314,20 @@ engine_config_load(const struct store *store, struct engine_config *config,
 		goto fail;
 	}
 
-	if ((v = engine_config_value(store, "probe")) != NULL) {
-		ret = engine_config_probes(config, v, cause);
-		free(v);
-		if (ret != STORE_OK)
-			goto fail;
-	}
 	if ((v = engine_config_value(store, "probe_starttls")) != NULL) {
-		for (i = 0; i < sizeof engine_starttls_names /
-		    sizeof engine_starttls_names[0]; i++) {
-			if (strcasecmp(v, engine_starttls_names[i]) == 0)
-				break;
-		}
-		if (i == sizeof engine_starttls_names /
-		    sizeof engine_starttls_names[0]) {
+		if (!engine_parse_starttls(v, &config->starttls)) {
 			ret = engine_config_bad(config, cause,
 			    "probe_starttls", v, "use none, smtp, imap or pop3");
 			free(v);
 			goto fail;
 		}
-		config->starttls = (enum engine_starttls)i;
 		free(v);
+	}
+	if ((v = engine_config_value(store, "probe")) != NULL) {
+		ret = engine_config_probes(config, v, cause);
+		free(v);
+		if (ret != STORE_OK)
+			goto fail;
 	}
 	if ((v = engine_config_value(store, "timeout")) != NULL) {
 		errno = 0;
@@ -342,6 +369,7 @@ engine_config_done(struct engine_config *config)
 	for (i = 0; i < config->n_probes; i++)
 		free(config->probes[i]);
 	free(config->probes);
+	free(config->probe_starttls);
 	free(config->probe_name);
 	memset(config, 0, sizeof *config);
 }
@@ -461,7 +489,7 @@ engine_status(struct store *store, const struct engine_config *config,
 	status->n_probes = config->n_probes;
 	for (i = 0; i < config->n_probes; i++) {
 		r = &status->probes[i];
-		if (engine_probe(config->probes[i], config->starttls,
+		if (engine_probe(config->probes[i], config->probe_starttls[i],
 		    config->probe_name, config->timeout * 1000, r, NULL) !=
 		    STORE_OK) {
 			all_ok = false;
@@ -986,7 +1014,7 @@ engine_wait_and_probe(const struct engine_config *config,
 			    expected))
 				continue;
 			engine_probe_result_done(r);
-			engine_probe(config->probes[i], config->starttls,
+			engine_probe(config->probes[i], config->probe_starttls[i],
 			    config->probe_name, engine_probe_ms(deadline), r,
 			    NULL);
 			r->serves_active = r->ok && expected != NULL &&

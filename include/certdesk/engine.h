@@ -38,8 +38,9 @@ struct engine_config {
 	char			*start_command;
 
 	char			**probes;	/* "HOST:PORT" each */
+	enum engine_starttls	*probe_starttls;	/* each probe's */
 	size_t			 n_probes;
-	enum engine_starttls	 starttls;
+	enum engine_starttls	 starttls;	/* probe_starttls = */
 	char			*probe_name;	/* SNI; the store's hostname */
 	int			 timeout;	/* seconds, each wait */
 };

@@ -124,7 +124,7 @@ base_dir = $DV/run
 state_dir = $DV/state
 log_path = $DV/dovecot.log
 instance_name = certdesk-test-$$
-protocols = imap
+protocols = imap$DV_PROTOCOLS
 listen = 127.0.0.1
 ssl = required
 ssl_cert = <$ROOT/sslcert/server.crt
@@ -146,7 +146,7 @@ userdb {
 service imap-login {
   chroot =
   inet_listener imap {
-    port = 0
+    port = $PORT_IMAP
   }
   inet_listener imaps {
     port = $PORT
@@ -157,6 +157,30 @@ service anvil {
   chroot =
 }
 EOF
+	if [ -n "$HAVE_POP3" ]; then cat >> "$DVCONF" <<EOF
+service pop3-login {
+  chroot =
+  inet_listener pop3 {
+    port = $PORT_POP3
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+EOF
+	fi
+	if [ -n "$HAVE_SUBMISSION" ]; then cat >> "$DVCONF" <<EOF
+hostname = $HOST
+submission_relay_host = 127.0.0.1
+submission_relay_port = 9
+service submission-login {
+  chroot =
+  inet_listener submission {
+    port = $PORT_SMTP
+  }
+}
+EOF
+	fi
 }
 
 # Start Dovecot and wait (bounded) until it answers on $PORT.
@@ -170,10 +194,29 @@ dv_start() {
 	return 1
 }
 
+# STARTTLS is probed on Dovecot's own POP3 and submission (SMTP) ports
+# when their Debian packages are installed.
+DV_PROTOCOLS= HAVE_POP3= HAVE_SUBMISSION=
+DV_LIBEXEC=$(dirname "$(readlink -f "$DOVECOT")")/../lib/dovecot
+if [ -x "$DV_LIBEXEC/pop3-login" ]; then
+	HAVE_POP3=yes; DV_PROTOCOLS="$DV_PROTOCOLS pop3"
+else
+	echo "# dovecot-pop3d is not installed: no POP3 STLS probe"
+fi
+if [ -x "$DV_LIBEXEC/submission-login" ]; then
+	HAVE_SUBMISSION=yes; DV_PROTOCOLS="$DV_PROTOCOLS submission"
+else
+	echo "# dovecot-submissiond is not installed: no SMTP STARTTLS probe"
+fi
+
 started=no
 for try in $(seq 20); do
 	PORT=$(( 20000 + (RANDOM % 20000) ))
-	port_busy "$PORT" && continue
+	PORT_IMAP=$((PORT + 1)) PORT_POP3=$((PORT + 2)) PORT_SMTP=$((PORT + 3))
+	if port_busy "$PORT" || port_busy "$PORT_IMAP" ||
+	    port_busy "$PORT_POP3" || port_busy "$PORT_SMTP"; then
+		continue
+	fi
 	dv_config
 	if dv_start; then started=yes; break; fi
 	dv_stop
@@ -253,6 +296,35 @@ t_rc 0 "engine status --json"
 t_out_has "\"sha256\": \"$NEW_FP\"" "engine status --json: the served leaf"
 t_out_has "\"serves_active\": true" "engine status --json: it is the active one"
 t_out_has "\"running\": true" "engine status --json: running"
+
+# --- STARTTLS: the same chain on the plain ports, after each dialogue,
+# as s_client -starttls sees it.  One probe list may mix dialogues.
+PROBES="127.0.0.1:$PORT, 127.0.0.1:$PORT_IMAP/imap"
+STARTTLS_PORTS="imap:$PORT_IMAP"
+[ -n "$HAVE_POP3" ] && PROBES="$PROBES 127.0.0.1:$PORT_POP3/pop3" &&
+    STARTTLS_PORTS="$STARTTLS_PORTS pop3:$PORT_POP3"
+[ -n "$HAVE_SUBMISSION" ] && PROBES="$PROBES,127.0.0.1:$PORT_SMTP/smtp" &&
+    STARTTLS_PORTS="$STARTTLS_PORTS smtp:$PORT_SMTP"
+sed -i "s|^probe = .*|probe = $PROBES|" "$ROOT/certdesk.conf"
+t_run --root "$ROOT" engine status
+t_rc 0 "engine status with probes on imaps and the STARTTLS ports"
+for pp in $STARTTLS_PORTS; do
+	proto=${pp%%:*} p=${pp#*:}
+	openssl s_client -connect "127.0.0.1:$p" -starttls "$proto" \
+	    -servername "$HOST" -verify_return_error -CAfile "$T_TMP/ca/root.pem" \
+	    -verify_hostname "$HOST" </dev/null 2>/dev/null |
+	    openssl x509 -noout -fingerprint -sha256 > "$T_TMP/fp.$proto" 2>/dev/null
+	got=$(cut -d= -f2 < "$T_TMP/fp.$proto" | tr -d : | tr A-F a-f)
+	t_ok "s_client -starttls $proto: the new leaf, verified" test "$got" = "$NEW_FP"
+	t_out_has "probe 127.0.0.1:$p (starttls $proto): serves $HOST, SHA-256 $got, chain of $N_SERVED: the active certificate" \
+	    "engine status after the $proto dialogue agrees with s_client"
+done
+sed -i "s|^probe_starttls = none|probe_starttls = imap|; s|^probe = .*|probe = 127.0.0.1:$PORT|; s|^timeout = .*|timeout = 2|" "$ROOT/certdesk.conf"
+t_run --root "$ROOT" engine status
+t_rc 1 "engine status with probe_starttls = imap on the imaps port"
+t_err_has "127.0.0.1:$PORT did not answer during STARTTLS" \
+    "a wrong dialogue is named, not a hang"
+printf '%s\n' "$CONF_OK" > "$ROOT/certdesk.conf"
 
 # --- Activated without a restart, Dovecot still serves the old pair:
 # status says so and exits 1.
