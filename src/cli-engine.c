@@ -243,15 +243,15 @@ engine_cli_action_name(enum engine_action action)
 {
 	switch (action) {
 	case ENGINE_ACTION_SIGNAL:
-		return "reloaded";
+		return "reloading";
 	case ENGINE_ACTION_RESTART:
-		return "restarted";
+		return "restarting";
 	case ENGINE_ACTION_STOP_START:
-		return "stopped and started";
+		return "stopping and starting";
 	case ENGINE_ACTION_START:
-		return "started";
+		return "starting";
 	default:
-		return "left alone";
+		return "leaving alone";
 	}
 }
 
@@ -286,12 +286,12 @@ engine_cli_restart(struct cli_ctx *ctx)
 	}
 	if (engine_wait_and_probe(&config, expected, engine_cli_progress_cb,
 	    NULL, &results, &n_results, &cause) != STORE_OK) {
-		cli_error("the engine was %s, but %s",
+		cli_error("after %s the engine: %s",
 		    engine_cli_action_name(action), cause);
 		goto out;
 	}
 	if (n_results == 0)
-		printf("the engine was %s; no probe in [engine], so what it "
+		printf("done %s the engine; no probe in [engine], so what it "
 		    "serves was not checked\n", engine_cli_action_name(action));
 	for (i = 0; i < n_results; i++) {
 		fputs("the engine now serves ", stdout);

@@ -913,6 +913,7 @@ engine_restart(const struct engine_config *config,
 		    config->start_command, progress, arg, cause);
 		if (ret != STORE_OK && stop_why != NULL) {
 			why = *cause;
+			*cause = NULL;	/* util_set_cause frees it */
 			util_set_cause(cause, "%s (and before it, %s)", why,
 			    stop_why);
 			free(why);

@@ -477,7 +477,7 @@ probe_tls(int fd, const char *hostport, const char *servername,
 		    gnutls_strerror(ret));
 		goto fail;
 	}
-	ret = gnutls_init(&session, GNUTLS_CLIENT);
+	ret = gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL);
 	if (ret < 0) {
 		util_set_cause(cause, "TLS failure with %s: %s", hostport,
 		    gnutls_strerror(ret));
