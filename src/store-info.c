@@ -203,8 +203,8 @@ info_day_text(time_t t)
 	return s;
 }
 
-static void
-info_date_check(struct store *st, struct store_entry *e)
+void
+store_entry_date_check(struct store *st, struct store_entry *e)
 {
 	time_t	 now = store_now(st);
 	char	*why = NULL, *day;
@@ -358,7 +358,7 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 	    strcmp(e->sha256, store_active_sha256(st)) == 0);
 
 	/* The checks. */
-	info_date_check(st, e);
+	store_entry_date_check(st, e);
 	if (e->area == STORE_AREA_CA) {
 		/* An intermediate is judged by its chain only. */
 		info_check(e, STORE_CHECK_NAME_MATCHES, true, NULL);

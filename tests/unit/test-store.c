@@ -391,6 +391,7 @@ test_journal_rolls_forward(void **state)
 	target = root_file(fx, "sslcert/server.key");
 	assert_int_equal(util_write_temp(target, key, key_len, 0600, &key_tmp,
 	    &cause), STORE_OK);
+	free(target);
 	journal = root_file(fx, ".certdesk-journal");
 	xasprintf(&text, "crt %s\nkey %s\n", crt_tmp, key_tmp);
 	write_text(journal, text);
@@ -528,6 +529,83 @@ test_list_orders_and_reports_unreadable(void **state)
 	store_list_free(list);
 }
 
+static void
+test_list_cache_follows_files(void **state)
+{
+	struct fixture		*fx = *state;
+	struct store_new_params	 p = { 0 };
+	struct store_list	*first, *second;
+	char			*cause = NULL, *a, *b, *tmp, *cachedir;
+	char			 sha[65];
+	bool			 created;
+
+	cachedir = root_file(fx, "cache");
+	setenv("CERTDESK_CACHE", cachedir, 1);
+	assert_int_equal(store_ensure_active(fx->st, &created, NULL, &cause),
+	    STORE_OK);
+	p.hostname = "mail.example.com";
+	p.country = "DE";
+	p.key_type = "ecdsa-p256";
+	p.name = "a";
+	assert_int_equal(store_new_certificate(fx->st, &p, NULL, NULL, &cause),
+	    STORE_OK);
+	p.name = "b";
+	p.hostname = "other.example.com";
+	assert_int_equal(store_new_certificate(fx->st, &p, NULL, NULL, &cause),
+	    STORE_OK);
+	assert_int_equal(store_list_entries(fx->st, STORE_AREA_SERVER, &first,
+	    &cause), STORE_OK);
+	assert_true(util_file_exists(cachedir));
+	/* The second listing comes from the cache and says the same. */
+	assert_int_equal(store_list_entries(fx->st, STORE_AREA_SERVER, &second,
+	    &cause), STORE_OK);
+	assert_int_equal(first->n, 3);
+	assert_int_equal(second->n, 3);
+	assert_string_equal(first->v[1].sha256, second->v[1].sha256);
+	assert_string_equal(first->v[2].subject, second->v[2].subject);
+	assert_int_equal(first->v[2].checks[STORE_CHECK_NAME_MATCHES].ok,
+	    second->v[2].checks[STORE_CHECK_NAME_MATCHES].ok);
+	strcpy(sha, first->v[2].sha256);
+	store_list_free(first);
+	store_list_free(second);
+
+	/* Swap a and b's files: the listing must follow the files. */
+	a = root_file(fx, "sslcert/a.crt");
+	b = root_file(fx, "sslcert/b.crt");
+	tmp = root_file(fx, "sslcert/t.crt");
+	assert_int_equal(rename(a, tmp), 0);
+	assert_int_equal(rename(b, a), 0);
+	assert_int_equal(rename(tmp, b), 0);
+	assert_int_equal(store_list_entries(fx->st, STORE_AREA_SERVER, &second,
+	    &cause), STORE_OK);
+	assert_string_equal(second->v[1].name, "a");
+	assert_string_equal(second->v[1].sha256, sha);
+	/* a's certificate now sits beside b's key. */
+	assert_false(second->v[1].checks[STORE_CHECK_KEY_MATCHES].ok);
+	store_list_free(second);
+
+	/* A damaged cache file is rebuilt, not believed. */
+	{
+		char	*cmd;
+
+		xasprintf(&cmd, "for f in '%s'/*; do printf 'junk' > \"$f\"; "
+		    "done", cachedir);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	assert_int_equal(store_list_entries(fx->st, STORE_AREA_SERVER, &second,
+	    &cause), STORE_OK);
+	assert_int_equal(second->n, 3);
+	assert_string_equal(second->v[1].sha256, sha);
+	store_list_free(second);
+	unsetenv("CERTDESK_CACHE");
+	free(tmp);
+	free(a);
+	free(b);
+	free(cachedir);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -553,6 +631,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_list_orders_and_reports_unreadable, setup_root,
 		    teardown_root),
+		cmocka_unit_test_setup_teardown(test_list_cache_follows_files,
+		    setup_root, teardown_root),
 	};
 
 	unsetenv("CERTDESK_NOW");
