@@ -19,7 +19,8 @@ if ! command -v openssl >/dev/null; then
 	exit 77
 fi
 
-HOST=mail.example.com
+. "$top_srcdir/tests/e2e/engine-lib.sh"
+
 DV=$T_TMP/dovecot
 DVCONF=$DV/dovecot.conf
 DVPID=$DV/run/master.pid
@@ -38,72 +39,9 @@ dv_stop() {
 }
 trap 'dv_stop; t_cleanup' EXIT
 
-# Is anything listening on 127.0.0.1:$1?
-port_busy() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# The SHA-256 fingerprint of a PEM certificate: 64 lowercase hex digits.
-fp() {
-	openssl x509 -noout -fingerprint -sha256 -in "$1" | cut -d= -f2 | tr -d : | tr A-F a-f
-}
-
-# What 127.0.0.1:$PORT serves, verified against root.pem for $HOST;
-# the served chain goes to $T_TMP/served.N.pem.
-s_client() {
-	rm -f "$T_TMP"/served.*.pem
-	openssl s_client -connect "127.0.0.1:$PORT" -servername "$HOST" \
-	    -showcerts -verify_return_error -CAfile "$T_TMP/ca/root.pem" \
-	    -verify_hostname "$HOST" </dev/null >"$T_TMP/s_client.out" 2>&1
-	S_RC=$?
-	awk -v d="$T_TMP" '/-----BEGIN CERTIFICATE-----/ { n++; f = d "/served." n ".pem" }
-	    f { print > f } /-----END CERTIFICATE-----/ { f = "" }' "$T_TMP/s_client.out"
-}
-
-# Wait (bounded) until s_client sees the leaf with fingerprint $1.
-wait_served() {
-	local i
-	for i in $(seq 50); do
-		s_client
-		[ -f "$T_TMP/served.1.pem" ] && [ "$(fp "$T_TMP/served.1.pem")" = "$1" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # --- A test CA: a root and an intermediate, made by OpenSSL.
-mkdir -p "$T_TMP/ca"
-cd "$T_TMP/ca" || exit 1
-cat > ca.cnf <<EOF
-[req]
-distinguished_name = dn
-[dn]
-[v3_root]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[v3_inter]
-basicConstraints = critical, CA:true, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-[v3_leaf]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:$HOST
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-EOF
-openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem \
-    -subj "/O=certdesk test/CN=certdesk test root" -days 30 \
-    -config ca.cnf -extensions v3_root 2>/dev/null &&
-openssl req -newkey rsa:2048 -nodes -keyout inter.key -out inter.csr \
-    -subj "/O=certdesk test/CN=certdesk test intermediate" -config ca.cnf 2>/dev/null &&
-openssl x509 -req -in inter.csr -CA root.pem -CAkey root.key -CAcreateserial \
-    -out inter.pem -days 30 -extfile ca.cnf -extensions v3_inter 2>/dev/null
-t_ok "a test root and intermediate made by OpenSSL" test -s inter.pem
-cd - >/dev/null || exit 1
+make_test_ca
+t_ok "a test root and intermediate made by OpenSSL" test -s "$T_TMP/ca/inter.pem"
 
 # --- The server root; the first run makes its self-signed active pair.
 ROOT=$(t_new_root "$HOST")
@@ -211,12 +149,8 @@ fi
 
 started=no
 for try in $(seq 20); do
-	PORT=$(( 20000 + (RANDOM % 20000) ))
+	PORT=$(free_ports 4)
 	PORT_IMAP=$((PORT + 1)) PORT_POP3=$((PORT + 2)) PORT_SMTP=$((PORT + 3))
-	if port_busy "$PORT" || port_busy "$PORT_IMAP" ||
-	    port_busy "$PORT_POP3" || port_busy "$PORT_SMTP"; then
-		continue
-	fi
 	dv_config
 	if dv_start; then started=yes; break; fi
 	dv_stop
@@ -227,7 +161,7 @@ if [ $started != yes ]; then
 	t_done; exit 1
 fi
 t_pass "Dovecot runs on 127.0.0.1:$PORT with the first-run pair"
-wait_served "$OLD_FP"
+wait_served "$PORT" "$OLD_FP"
 t_ok "s_client sees the first-run certificate before the change" \
     test "$(fp "$T_TMP/served.1.pem")" = "$OLD_FP"
 
@@ -249,23 +183,9 @@ t_out_has "serves $HOST, SHA-256 $OLD_FP, chain of 1: the active certificate" \
 # --- A request, signed by the intermediate, imported and activated.
 t_run --root "$ROOT" request --hostname "$HOST" --country DE --org "certdesk test" --name mail2027
 t_rc 0 "request makes a key and a certificate request"
-openssl x509 -req -in "$ROOT/sslcert/mail2027.csr" -CA "$T_TMP/ca/inter.pem" \
-    -CAkey "$T_TMP/ca/inter.key" -CAcreateserial -out "$T_TMP/mail2027.pem" \
-    -days 20 -extfile "$T_TMP/ca/ca.cnf" -extensions v3_leaf 2>/dev/null
+answer_request "$ROOT" mail2027
 NEW_FP=$(fp "$T_TMP/mail2027.pem")
 INTER_FP=$(fp "$T_TMP/ca/inter.pem")
-cat "$T_TMP/mail2027.pem" "$T_TMP/ca/inter.pem" > "$T_TMP/answer.pem"
-# The private root completes the chain (complete, but not trusted).
-cp "$T_TMP/ca/root.pem" "$ROOT/sslca/certdesk-test-root.crt"
-t_run --root "$ROOT" import "$T_TMP/answer.pem"
-if [ "$T_RC" != 0 ]; then
-	# Import lands in parallel; until then, the manual's manual way:
-	# the certificate beside its key, the intermediate in sslca/.
-	echo "# import failed ($T_ERR); placing the files by hand"
-	cp "$T_TMP/mail2027.pem" "$ROOT/sslcert/mail2027.crt"
-	rm -f "$ROOT/sslcert/mail2027.csr"
-	cp "$T_TMP/ca/inter.pem" "$ROOT/sslca/certdesk-test-intermediate.crt"
-fi
 t_run --root "$ROOT" show mail2027 --json
 t_rc 0 "the signed certificate is in the store"
 t_out_has "\"sha256\": \"$NEW_FP\"" "the store holds the CA's answer"
@@ -276,7 +196,7 @@ t_out_has "the engine now serves $HOST, SHA-256 $NEW_FP, chain of " \
     "activate --restart reports what the engine now serves"
 
 # The judge: OpenSSL, verifying to the test root for the hostname.
-s_client
+s_client "$PORT"
 t_ok "s_client: the chain Dovecot serves verifies to the test root for $HOST" \
     test "$S_RC" = 0
 t_ok "s_client: verify return code 0" grep -q "Verify return code: 0 (ok)" "$T_TMP/s_client.out"
@@ -284,7 +204,7 @@ t_ok "s_client: Dovecot serves the new leaf" \
     test "$(fp "$T_TMP/served.1.pem")" = "$NEW_FP"
 t_ok "s_client: Dovecot sends the intermediate after the leaf" \
     test "$(fp "$T_TMP/served.2.pem" 2>/dev/null)" = "$INTER_FP"
-N_SERVED=$(ls "$T_TMP"/served.*.pem | wc -l)
+N_SERVED=$(served_count)
 t_out_has "chain of $N_SERVED" "certdesk's chain length agrees with s_client's ($N_SERVED)"
 
 t_run --root "$ROOT" engine status
@@ -310,12 +230,10 @@ t_run --root "$ROOT" engine status
 t_rc 0 "engine status with probes on imaps and the STARTTLS ports"
 for pp in $STARTTLS_PORTS; do
 	proto=${pp%%:*} p=${pp#*:}
-	openssl s_client -connect "127.0.0.1:$p" -starttls "$proto" \
-	    -servername "$HOST" -verify_return_error -CAfile "$T_TMP/ca/root.pem" \
-	    -verify_hostname "$HOST" </dev/null 2>/dev/null |
-	    openssl x509 -noout -fingerprint -sha256 > "$T_TMP/fp.$proto" 2>/dev/null
-	got=$(cut -d= -f2 < "$T_TMP/fp.$proto" | tr -d : | tr A-F a-f)
-	t_ok "s_client -starttls $proto: the new leaf, verified" test "$got" = "$NEW_FP"
+	s_client "$p" "$proto"
+	got=$(fp "$T_TMP/served.1.pem")
+	t_ok "s_client -starttls $proto: the new leaf, verified to the test root" \
+	    test "$S_RC" = 0 -a "$got" = "$NEW_FP"
 	t_out_has "probe 127.0.0.1:$p (starttls $proto): serves $HOST, SHA-256 $got, chain of $N_SERVED: the active certificate" \
 	    "engine status after the $proto dialogue agrees with s_client"
 done
@@ -347,7 +265,7 @@ t_out_has "the engine now serves $HOST, SHA-256 $SELF_FP, chain of 1" \
     "engine restart reports the self-signed pair"
 t_ok "Dovecot was really restarted (a new master pid)" \
     test "$(cat "$DVPID")" != "$OLD_PID"
-s_client
+s_client "$PORT"
 t_ok "s_client: Dovecot serves the self-signed pair after the restart" \
     test "$(fp "$T_TMP/served.1.pem")" = "$SELF_FP"
 printf '%s\n' "$CONF_OK" > "$ROOT/certdesk.conf"
@@ -356,7 +274,7 @@ printf '%s\n' "$CONF_OK" > "$ROOT/certdesk.conf"
 H=$(t_tree_hash "$ROOT")
 
 # A closed probe port (Dovecot runs, but not there).
-CLOSED=$((PORT + 1)); while port_busy "$CLOSED"; do CLOSED=$((CLOSED + 1)); done
+CLOSED=$(free_ports 1)
 sed -i "s|^probe = .*|probe = 127.0.0.1:$CLOSED|; s|^timeout = .*|timeout = 2|" "$ROOT/certdesk.conf"
 H=$(t_tree_hash "$ROOT")
 t_run --root "$ROOT" engine status
