@@ -404,10 +404,8 @@ engine_read_state(const struct engine_config *config, long *pid, char **why)
 		    "runs is not known");
 		return ENGINE_STATE_UNKNOWN;
 	}
-	fd = open(config->pidfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK);
-	if (fd < 0 && errno == ELOOP)
-		fd = open(config->pidfile, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* O_NONBLOCK: a FIFO in its place must not hang us. */
+	fd = open(config->pidfile, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			xasprintf(why, "the engine is not running: its pid "
@@ -429,7 +427,8 @@ engine_read_state(const struct engine_config *config, long *pid, char **why)
 	v = strtol(buf, &end, 10);
 	while (*end != '\0' && isspace((unsigned char)*end))
 		end++;
-	if (end == buf || *end != '\0' || errno != 0 || v <= 1 ||
+	/* Pid 1 is allowed: in a container the engine may be init. */
+	if (end == buf || *end != '\0' || errno != 0 || v < 1 ||
 	    v > INT_MAX) {
 		xasprintf(why, "the pid file %s does not hold a process id: "
 		    "remove it if the engine is stopped", config->pidfile);
