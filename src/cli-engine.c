@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,66 +331,34 @@ cli_cmd_engine(struct cli_ctx *ctx, int argc, char **argv)
 	    argv[1]);
 }
 
-/*
- * The newest folder of <root>/certdesk-backup that holds a whole pair:
- * the one the activation just made.  Its names start with a timestamp,
- * so the greatest name is the newest.
- */
-static char *
-engine_cli_previous_pair(struct cli_ctx *ctx)
-{
-	struct dirent	*de;
-	DIR		*d;
-	char		*backup, *dir, *crt, *key, *best = NULL, *path = NULL;
-
-	backup = util_path_join(store_root(ctx->store), "certdesk-backup");
-	if ((d = opendir(backup)) == NULL) {
-		free(backup);
-		return NULL;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    (best != NULL && strcmp(de->d_name, best) <= 0))
-			continue;
-		dir = util_path_join(backup, de->d_name);
-		crt = util_path_join(dir, "server.crt");
-		key = util_path_join(dir, "server.key");
-		if (util_file_exists(crt) && util_file_exists(key)) {
-			free(best);
-			best = xstrdup(de->d_name);
-		}
-		free(crt);
-		free(key);
-		free(dir);
-	}
-	closedir(d);
-	if (best != NULL)
-		path = util_path_join(backup, best);
-	free(best);
-	free(backup);
-	return path;
-}
-
 int
 cli_engine_restart_and_confirm(struct cli_ctx *ctx)
 {
-	char	*previous;
+	char	*dir = NULL, *entry = NULL, *cause = NULL;
 	int	 ret;
 
 	ret = engine_cli_restart(ctx);
 	if (ret == EXIT_DONE)
 		return ret;
-	/* The new pair stays active; say how to go back by hand. */
-	previous = engine_cli_previous_pair(ctx);
-	if (previous != NULL)
+	/*
+	 * The new pair stays active: the command line asks nothing.  Say
+	 * where the previous pair is and the commands that put it back.
+	 */
+	if (engine_previous_pair(ctx->store, &dir, &entry, &cause) !=
+	    STORE_OK)
+		cli_error("the new pair stays active; %s", cause);
+	else if (entry != NULL)
+		cli_error("the new pair stays active; the previous pair is "
+		    "still stored as '%s' (and was kept in %s): to put it "
+		    "back, 'certdesk activate %s --restart'", entry, dir,
+		    entry);
+	else
 		cli_error("the new pair stays active; the previous pair was "
 		    "kept in %s: to put it back, 'certdesk import "
 		    "%s/server.crt --key %s/server.key --name previous', then "
-		    "'certdesk activate previous --restart'", previous,
-		    previous, previous);
-	else
-		cli_error("the new pair stays active; no previous pair was "
-		    "kept (there was none)");
-	free(previous);
+		    "'certdesk activate previous --restart'", dir, dir, dir);
+	free(cause);
+	free(dir);
+	free(entry);
 	return ret;
 }

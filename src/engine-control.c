@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +26,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "certdesk/engine.h"
 #include "certdesk/util.h"
@@ -1078,4 +1082,103 @@ out:
 		free(results);
 	}
 	return ret;
+}
+
+/* The SHA-256 of the first certificate in a PEM file, or false. */
+static bool
+engine_file_sha256(const char *path, char hex[65])
+{
+	gnutls_x509_crt_t	 crt = NULL;
+	gnutls_datum_t		 d;
+	unsigned char		*data = NULL, digest[32];
+	size_t			 len = 0, size = sizeof digest, i;
+	char			*cause = NULL;
+	bool			 ok = false;
+
+	if (util_read_file(path, 1024 * 1024, &data, &len, &cause) !=
+	    STORE_OK) {
+		free(cause);
+		return false;
+	}
+	d.data = data;
+	d.size = (unsigned)len;
+	if (gnutls_x509_crt_init(&crt) < 0)
+		goto out;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0)
+		goto out;
+	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, digest,
+	    &size) < 0 || size != sizeof digest)
+		goto out;
+	for (i = 0; i < sizeof digest; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	ok = true;
+
+out:
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	free(data);
+	return ok;
+}
+
+int
+engine_previous_pair(struct store *store, char **dir, char **entry,
+    char **cause)
+{
+	struct store_list	*list = NULL;
+	struct dirent		*de;
+	DIR			*d;
+	char			*backup, *path, *crt, *key, *best = NULL;
+	char			*why = NULL, sha256[65];
+	size_t			 i;
+
+	*dir = *entry = NULL;
+	backup = util_path_join(store_root(store), "certdesk-backup");
+	if ((d = opendir(backup)) != NULL) {
+		/* Folder names start with a timestamp: greatest is newest. */
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || (best != NULL &&
+			    strcmp(de->d_name, best) <= 0))
+				continue;
+			path = util_path_join(backup, de->d_name);
+			crt = util_path_join(path, "server.crt");
+			key = util_path_join(path, "server.key");
+			if (util_file_exists(crt) && util_file_exists(key)) {
+				free(best);
+				best = xstrdup(de->d_name);
+			}
+			free(crt);
+			free(key);
+			free(path);
+		}
+		closedir(d);
+	}
+	if (best == NULL) {
+		util_set_cause(cause, "no previous pair was kept in %s",
+		    backup);
+		free(backup);
+		return STORE_FAIL;
+	}
+	*dir = util_path_join(backup, best);
+	free(best);
+	free(backup);
+
+	crt = util_path_join(*dir, "server.crt");
+	if (engine_file_sha256(crt, sha256) &&
+	    store_list_entries(store, STORE_AREA_SERVER, &list, &why) ==
+	    STORE_OK) {
+		for (i = 0; i < list->n; i++) {
+			if (strcmp(list->v[i].name, "server") == 0 ||
+			    list->v[i].kind != STORE_KIND_CERTIFICATE ||
+			    !list->v[i].has_key)
+				continue;
+			if (strcmp(list->v[i].sha256, sha256) == 0) {
+				*entry = xstrdup(list->v[i].name);
+				break;
+			}
+		}
+		store_list_free(list);
+	}
+	free(why);
+	free(crt);
+	return STORE_OK;
 }

@@ -150,6 +150,16 @@ int		 engine_wait_and_probe(const struct engine_config *,
 		     char **cause);
 
 /*
+ * Where the pair that the last activation replaced was kept: the newest
+ * folder of <root>/certdesk-backup holding server.crt and server.key
+ * (*dir), and the entry of sslcert/ that holds the same certificate, if
+ * one still does (*entry, else NULL): then activating that entry puts it
+ * back.  STORE_FAIL when no pair was kept.
+ */
+int		 engine_previous_pair(struct store *, char **dir, char **entry,
+		     char **cause);
+
+/*
  * Run a command line the way the [engine] commands run: split on blanks
  * with '...', "..." and \ quoting, no shell, in folder dir (may be NULL),
  * stdin from /dev/null, stdout and stderr captured (the last line is kept

@@ -37,7 +37,7 @@ dv_stop() {
 	kill -9 "$pid" 2>/dev/null
 	return 0
 }
-trap 'dv_stop; t_cleanup' EXIT
+trap 'dv_stop; [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null; t_cleanup' EXIT
 
 # --- A test CA: a root and an intermediate, made by OpenSSL.
 make_test_ca
@@ -312,17 +312,54 @@ t_err_has "restart_command did not finish within 3 s" "a hanging command is stop
 t_ok "certdesk did not wait for the hanging command" test $(( $(date +%s) - START )) -lt 10
 t_unchanged "$ROOT" "$H" "a hanging restart command"
 
-# activate --restart with a failing restart: the new pair stays active,
-# exit 1, and the message says where the previous pair was kept.
-sed -i "s|^restart_command = .*|restart_command = /bin/false|" "$ROOT/certdesk.conf"
+# activate --restart when the engine keeps serving the previous pair:
+# here an engine that never rereads its certificate (OpenSSL's s_server
+# with the self-signed pair; SIGCONT does not reload it).  The new pair
+# stays active, exit 1, and the message says what is served and how to
+# go back.
+SPORT=$(free_ports 1)
+openssl s_server -quiet -accept "$SPORT" -cert "$ROOT/sslcert/selfsigned.crt" \
+    -key "$ROOT/sslcert/selfsigned.key" </dev/null >/dev/null 2>&1 &
+SPID=$!
+echo "$SPID" > "$T_TMP/s_server.pid"
+for i in $(seq 50); do port_busy "$SPORT" && break; sleep 0.1; done
+printf '%s\n' "$CONF_OK" > "$ROOT/certdesk.conf"
+sed -i "s|^pidfile = .*|pidfile = $T_TMP/s_server.pid|; s|^reload_signal = .*|reload_signal = CONT|; s|^probe = .*|probe = 127.0.0.1:$SPORT|; s|^timeout = .*|timeout = 2|" "$ROOT/certdesk.conf"
 t_run --root "$ROOT" activate mail2027 --restart
-t_rc 1 "activate --restart when the restart fails"
-t_err_has "restart_command failed (exit 1)" "activate --restart says the restart failed"
-t_err_has "the previous pair was kept in $ROOT/certdesk-backup/" \
-    "activate --restart says where the previous pair was kept"
-KEPT=$(printf '%s\n' "$T_ERR" | sed -n "s|.*the previous pair was kept in \($ROOT/certdesk-backup/[^:]*\): to put it back.*|\1|p")
+t_rc 1 "activate --restart when the engine keeps the previous pair"
+t_err_has "the engine at 127.0.0.1:$SPORT still serves $HOST (SHA-256 $SELF_FP), not the active certificate (SHA-256 $NEW_FP)" \
+    "activate --restart says the engine serves something else"
+t_err_has "the previous pair is still stored as 'selfsigned' (and was kept in $ROOT/certdesk-backup/" \
+    "activate --restart says where the previous pair is"
+t_err_has "to put it back, 'certdesk activate selfsigned --restart'" \
+    "activate --restart says how to put it back"
+KEPT=$(printf '%s\n' "$T_ERR" | sed -n "s|.*and was kept in \($ROOT/certdesk-backup/[^)]*\)).*|\1|p")
 t_ok "the folder named holds the previous pair (the self-signed one)" \
-    test "$(fp "$KEPT/server.crt" 2>/dev/null)" = "$SELF_FP"
+    test "$(fp "$KEPT/server.crt")" = "$SELF_FP"
+t_ok "the new pair stays active" test "$(fp "$ROOT/sslcert/server.crt")" = "$NEW_FP"
+t_run --root "$ROOT" engine status
+t_rc 1 "engine status agrees that the engine serves the previous pair"
+kill "$SPID"; wait "$SPID" 2>/dev/null
+
+# Following the message puts the previous pair back, and Dovecot serves
+# what is active.
+printf '%s\n' "$CONF_OK" > "$ROOT/certdesk.conf"
+t_run --root "$ROOT" activate selfsigned --restart
+t_rc 0 "activate selfsigned --restart, as the message says"
+t_out_has "the engine now serves $HOST, SHA-256 $SELF_FP, chain of 1" \
+    "the engine serves the previous pair, as it should"
+t_ok "the previous pair is the active pair again" \
+    test "$(fp "$ROOT/sslcert/server.crt")" = "$SELF_FP"
+t_run --root "$ROOT" engine status
+t_rc 0 "engine status: the engine serves the active pair again"
+
+# activate --restart with a restart command that fails.
+sed -i "s|^reload_signal = HUP|restart_command = /bin/false|; s|^pidfile = .*||" "$ROOT/certdesk.conf"
+t_run --root "$ROOT" activate mail2027 --restart
+t_rc 1 "activate --restart when the restart command fails"
+t_err_has "restart_command failed (exit 1)" "activate --restart says the restart failed"
+t_err_has "to put it back, 'certdesk activate selfsigned --restart'" \
+    "and how to put the previous pair back"
 printf '%s\n' "$CONF_OK" > "$ROOT/certdesk.conf"
 
 # The engine down: Dovecot stopped, its pid file gone.

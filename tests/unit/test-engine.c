@@ -521,6 +521,63 @@ test_probe_failures(void **state)
 	close(lfd);
 }
 
+static void
+test_previous_pair(void **state)
+{
+	struct fixture		*fx = fixture_new(NULL);
+	struct store_new_params	 p = { .hostname = "mail.example.com",
+				    .country = "DE", .key_type = "ecdsa-p256" };
+	char			*dir = NULL, *entry = NULL, *cause = NULL;
+	char			*name = NULL, *note = NULL, *crt;
+	bool			 created;
+
+	/* Nothing was replaced yet: nothing was kept. */
+	assert_int_equal(engine_previous_pair(fx->st, &dir, &entry, &cause),
+	    STORE_FAIL);
+	assert_contains(cause, "no previous pair was kept in ");
+	free(cause);
+	cause = NULL;
+
+	/* The first-run pair, replaced: kept, but no entry holds it. */
+	assert_int_equal(store_ensure_active(fx->st, &created, &note,
+	    &cause), STORE_OK);
+	free(note);
+	p.name = "a";
+	assert_int_equal(store_new_certificate(fx->st, &p, &name, &note,
+	    &cause), STORE_OK);
+	free(name);
+	free(note);
+	assert_int_equal(store_activate(fx->st, "a", true, &note, &cause),
+	    STORE_OK);
+	free(note);
+	assert_int_equal(engine_previous_pair(fx->st, &dir, &entry, &cause),
+	    STORE_OK);
+	assert_contains(dir, "/certdesk-backup/");
+	assert_null(entry);
+	crt = util_path_join(dir, "server.crt");
+	assert_true(util_file_exists(crt));
+	free(crt);
+	free(dir);
+
+	/* 'a' replaced by 'b': 'a' is still an entry, so activate it. */
+	p.name = "b";
+	assert_int_equal(store_new_certificate(fx->st, &p, &name, &note,
+	    &cause), STORE_OK);
+	free(name);
+	free(note);
+	sleep(1);	/* backup folders are named by the second */
+	assert_int_equal(store_activate(fx->st, "b", true, &note, &cause),
+	    STORE_OK);
+	free(note);
+	assert_int_equal(engine_previous_pair(fx->st, &dir, &entry, &cause),
+	    STORE_OK);
+	assert_non_null(entry);
+	assert_string_equal(entry, "a");
+	free(entry);
+	free(dir);
+	fixture_free(fx);
+}
+
 int
 main(void)
 {
@@ -531,6 +588,7 @@ main(void)
 		cmocka_unit_test(test_run_command),
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_probe_failures),
+		cmocka_unit_test(test_previous_pair),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
