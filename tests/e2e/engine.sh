@@ -4,9 +4,12 @@
 # certificate signed by a test CA is activated with --restart, and
 # OpenSSL's s_client (not certdesk's own probe) judges that Dovecot now
 # serves the new chain and that it verifies to the test root for the
-# hostname.  Then the failure paths: engine down, stale pid file, a
-# failing restart command, a closed probe port: each one clear line,
-# exit 1, and the server folder unchanged.
+# hostname, on imaps and after the imap, pop3 and smtp (submission)
+# STARTTLS dialogues.  An engine that keeps the previous certificate is
+# reported, and the way back the message gives is followed.  Then the
+# failure paths: engine down, stale pid file, a failing or hanging
+# restart command, a closed probe port: each one clear line, exit 1, and
+# the server folder unchanged.
 . "$top_srcdir/tests/lib.sh"
 
 DOVECOT=$(command -v dovecot || echo /usr/sbin/dovecot)
