@@ -85,6 +85,8 @@ engine_cli_print_json(const struct engine_config *config,
 	    engine_cli_json_text(status->active_cn));
 	json_object_set_new(o, "active_sha256", status->active_sha256[0] !=
 	    '\0' ? json_string(status->active_sha256) : json_null());
+	json_object_set_new(o, "active_chain_length",
+	    json_integer(status->active_chain_length));
 	a = json_array();
 	for (i = 0; i < status->n_probes; i++) {
 		r = &status->probes[i];
@@ -135,6 +137,9 @@ engine_cli_print_status(const struct engine_config *config,
 		printf(", SHA-256 %s\n", status->active_sha256);
 	} else
 		printf("active certificate: none (no sslcert/server.crt)\n");
+	if (status->active_sha256[0] != '\0')
+		printf("  server.crt holds a chain of %u\n",
+		    status->active_chain_length);
 	if (config->n_probes == 0)
 		printf("probe: none configured (set probe = HOST:PORT in "
 		    "[engine] to see what the engine serves)\n");
@@ -149,9 +154,16 @@ engine_cli_print_status(const struct engine_config *config,
 		}
 		fputs("serves ", stdout);
 		cli_print_escaped(stdout, r->common_name);
-		printf(", SHA-256 %s, chain of %u: %s\n", r->sha256,
+		printf(", SHA-256 %s, chain of %u: %s", r->sha256,
 		    r->chain_length, r->serves_active ? "the active "
 		    "certificate" : "NOT the active certificate");
+		/* A leaf sent without its intermediates fails in clients. */
+		if (r->serves_active &&
+		    r->chain_length < status->active_chain_length)
+			printf(", but without all the intermediates of "
+			    "server.crt (%u certificates)",
+			    status->active_chain_length);
+		fputc('\n', stdout);
 	}
 }
 

@@ -451,13 +451,15 @@ engine_read_state(const struct engine_config *config, long *pid, char **why)
 
 /* The active pair's leaf, which the engine should serve. */
 static void
-engine_active(struct store *store, char sha256[65], char **cn)
+engine_active(struct store *store, char sha256[65], char **cn,
+    unsigned *chain_length)
 {
 	struct store_entry	*entry = NULL;
 	char			*cause = NULL;
 
 	sha256[0] = '\0';
 	*cn = NULL;
+	*chain_length = 0;
 	if (store_show_entry(store, STORE_AREA_SERVER, "server", &entry,
 	    &cause) != STORE_OK) {
 		free(cause);
@@ -466,6 +468,7 @@ engine_active(struct store *store, char sha256[65], char **cn)
 	memcpy(sha256, entry->sha256, 65);
 	sha256[64] = '\0';
 	*cn = xstrdup(entry->common_name != NULL ? entry->common_name : "");
+	*chain_length = 1 + entry->chain_in_file;
 	store_entry_free(entry);
 }
 
@@ -485,7 +488,8 @@ engine_status(struct store *store, const struct engine_config *config,
 	}
 	status->state = engine_read_state(config, &status->pid,
 	    &status->state_why);
-	engine_active(store, status->active_sha256, &status->active_cn);
+	engine_active(store, status->active_sha256, &status->active_cn,
+	    &status->active_chain_length);
 
 	status->probes = xcalloc(config->n_probes ? config->n_probes : 1,
 	    sizeof *status->probes);

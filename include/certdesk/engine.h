@@ -99,6 +99,7 @@ struct engine_status {
 
 	char				*active_cn;	/* server.crt's leaf */
 	char				 active_sha256[65];	/* "" if none */
+	unsigned			 active_chain_length;	/* in server.crt */
 
 	struct engine_probe_result	*probes;
 	size_t				 n_probes;

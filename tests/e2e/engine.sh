@@ -219,6 +219,28 @@ t_rc 0 "engine status --json"
 t_out_has "\"sha256\": \"$NEW_FP\"" "engine status --json: the served leaf"
 t_out_has "\"serves_active\": true" "engine status --json: it is the active one"
 t_out_has "\"running\": true" "engine status --json: running"
+t_out_has "\"active_chain_length\": $N_SERVED" "engine status --json: server.crt's chain, as served"
+
+# --- A leaf served without its intermediates is pointed out.
+wait_chain() {
+	local i
+	for i in $(seq 50); do
+		s_client "$PORT"
+		[ "$(served_count)" = "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+openssl x509 -in "$ROOT/sslcert/server.crt" -out "$T_TMP/leaf-only.pem"
+sed -i "s|^ssl_cert = .*|ssl_cert = <$T_TMP/leaf-only.pem|" "$DVCONF"
+kill -HUP "$(cat "$DVPID")"
+t_ok "s_client: Dovecot now sends the leaf alone" wait_chain 1
+t_run --root "$ROOT" engine status
+t_out_has "SHA-256 $NEW_FP, chain of 1: the active certificate, but without all the intermediates of server.crt ($N_SERVED certificates)" \
+    "engine status points out the missing intermediate"
+sed -i "s|^ssl_cert = .*|ssl_cert = <$ROOT/sslcert/server.crt|" "$DVCONF"
+kill -HUP "$(cat "$DVPID")"
+t_ok "s_client: Dovecot sends the whole chain again" wait_chain "$N_SERVED"
 
 # --- STARTTLS: the same chain on the plain ports, after each dialogue,
 # as s_client -starttls sees it.  One probe list may mix dialogues.
