@@ -9,6 +9,8 @@
 t_need_python3
 
 CD=$CERTDESK
+# Most keys are P-256: RSA key generation is slow (and tested once each).
+K="--key-type ecdsa-p256"
 
 # Run a peer's command for its exit status only.
 quiet() { "$@" > /dev/null 2>&1; }
@@ -203,9 +205,16 @@ test_new_key_types() {
 	t_run --root "$r" list --json
 	for type in ecdsa-p256 ecdsa-p384 ed25519 rsa2048 rsa3072 rsa4096; do
 		name=k-$type
-		t_run --root "$r" new --hostname "$name.example.com" \
-		    --country DE --key-type "$type" --name "$name"
-		t_rc 0 "new --key-type $type"
+		if [ "$type" = rsa3072 ]; then
+			# The contract's default key type.
+			t_run --root "$r" new --hostname "$name.example.com" \
+			    --country DE --name "$name"
+			t_rc 0 "new without --key-type (default rsa3072)"
+		else
+			t_run --root "$r" new --hostname "$name.example.com" \
+			    --country DE --key-type "$type" --name "$name"
+			t_rc 0 "new --key-type $type"
+		fi
 		t_eq "$T_OUT" "$name" "new prints the entry's name"
 		check_new_cert "$r" "$name" "$type"
 		t_run --root "$r" show "$name" --json
@@ -220,13 +229,13 @@ test_new_key_types() {
 	done
 
 	# SANs: hostname, DNS alts, a wildcard, an IP; --days 90.
-	t_run --root "$r" new --hostname mx.example.com --country CZ \
+	t_run --root "$r" new $K --hostname mx.example.com --country CZ \
 	    --alt smtp.example.com --alt '*.example.com' --alt 192.0.2.7 \
 	    --alt 2001:db8::25 --days 90 --name sans
 	t_rc 0 "new with --alt names and --days 90"
 	now=$(date +%s)
 	crt=$r/sslcert/sans.crt
-	check_new_cert "$r" sans "ecdsa-p256 (config default)"
+	check_new_cert "$r" sans ecdsa-p256
 	t_ok "openssl: covers the hostname" matches_host "$crt" mx.example.com
 	t_ok "openssl: covers --alt smtp.example.com" \
 	    matches_host "$crt" smtp.example.com
@@ -256,8 +265,43 @@ test_new_key_types() {
 	t_eq "$(t_json "$T_OUT" 'd["days_left"] in (89, 90)')" true \
 	    "show --json days_left of a 90-day certificate"
 
+	# An IP address as the hostname goes into SAN as an IP; a wildcard
+	# hostname makes a file-safe default name; duplicates are dropped.
+	t_run --root "$r" new $K --hostname 192.0.2.9 --country CZ
+	t_rc 0 "new --hostname 192.0.2.9"
+	t_ok "openssl: -checkip covers the IP hostname" \
+	    matches_ip "$r/sslcert/192.0.2.9.crt" 192.0.2.9
+	t_ok "the IP hostname is not a DNS name in SAN" eval \
+	    '! openssl x509 -in "$r/sslcert/192.0.2.9.crt" -noout -text | grep -q "DNS:192.0.2.9"'
+	t_run --root "$r" new $K --hostname '*.wild.example.com' --country CZ
+	t_rc 0 "new --hostname '*.wild.example.com'"
+	t_ok "a wildcard hostname's default name has no '*' ($T_OUT)" eval \
+	    'case $T_OUT in *"*"*|"") false ;; *) test -s "$r/sslcert/$T_OUT.crt" ;; esac'
+	t_ok "openssl: the wildcard hostname covers x.wild.example.com" \
+	    matches_host "$r/sslcert/$T_OUT.crt" x.wild.example.com
+	t_run --root "$r" new $K --hostname dup.example.com --country CZ \
+	    --alt dup.example.com --alt DUP.example.com --name dup
+	t_eq "$(openssl x509 -in "$r/sslcert/dup.crt" -noout -ext subjectAltName | tail -n +2 | tr -d ' ')" \
+	    "DNS:dup.example.com" "an --alt repeating the hostname is not listed twice"
+
+	# The contract's JSON fields, present and typed.
+	t_run --root "$r" list --json
+	t_eq "$(t_json "$T_OUT" '[e["name"] for e in d if not (
+	    isinstance(e["name"], str) and e["kind"] in ("certificate", "request")
+	    and isinstance(e["active"], bool) and isinstance(e["common_name"], str)
+	    and isinstance(e["subject"], str) and isinstance(e["issuer"], str)
+	    and isinstance(e["alt_names"], list) and isinstance(e["self_signed"], bool)
+	    and isinstance(e["not_before"], str) and isinstance(e["not_after"], str)
+	    and isinstance(e["days_left"], int) and isinstance(e["key_type"], str)
+	    and isinstance(e["key_bits"], int) and len(e["sha256"]) == 64
+	    and all(isinstance(e["checks"][c], bool) for c in ("trusted",
+	    "date_valid", "name_matches", "key_matches", "chain_complete"))
+	    and all(isinstance(e["checks"].get(c + "_why"), str) for c in
+	    e["checks"] if e["checks"][c] is False))]')" "[]" \
+	    "list --json: every certificate has the contract's fields"
+
 	# The default name is the hostname; lower-case country is upper-cased.
-	t_run --root "$r" new --hostname web.example.com --country cz
+	t_run --root "$r" new $K --hostname web.example.com --country cz
 	t_rc 0 "new --country cz (lower case accepted)"
 	t_eq "$T_OUT" web.example.com "the entry is named after the hostname"
 	t_ok "--country cz: the certificate says C=CZ" eval \
@@ -270,7 +314,7 @@ test_new_key_types() {
 test_utf8() {
 	local r subj org='Žluťoučký kůň' city='Plzeň' state='München'
 	r=$(t_new_fast_root)
-	t_run --root "$r" new --hostname u.example.com --country CZ \
+	t_run --root "$r" new $K --hostname u.example.com --country CZ \
 	    --org "$org" --city "$city" --state "$state" --unit 'Poštovní' \
 	    --name utf
 	t_rc 0 "new with UTF-8 organization, city, state, unit"
@@ -288,7 +332,7 @@ test_utf8() {
 	t_ok "show --json subject holds the UTF-8 organization" eval \
 	    'case $(t_json "$T_OUT" "d[\"subject\"]") in *"O=$org"*) true ;; *) false ;; esac'
 
-	t_run --root "$r" request --hostname u.example.com --country CZ \
+	t_run --root "$r" request $K --hostname u.example.com --country CZ \
 	    --org "$org" --city "$city" --state "$state" --name utfreq
 	t_rc 0 "request with UTF-8 fields"
 	subj=$(openssl req -in "$r/sslcert/utfreq.csr" -noout -subject \
@@ -308,7 +352,7 @@ test_request() {
 	local r csr key text h tl_a
 	r=$(t_new_fast_root)
 	t_run --root "$r" list --json
-	t_run --root "$r" request --hostname mail.example.com --country GB \
+	t_run --root "$r" request $K --hostname mail.example.com --country GB \
 	    --org 'Example Ltd' --unit IT --alt smtp.example.com \
 	    --alt '*.mx.example.com' --alt 198.51.100.4 --name req1
 	t_rc 0 "request"
@@ -334,17 +378,23 @@ test_request() {
 	t_run --root "$r" show req1 --json
 	t_eq "$(t_json "$T_OUT" 'd["tlsa_311"]')" "$(t_spki_sha256 req "$csr")" \
 	    "show --json of a request: tlsa_311 of its key"
+	t_eq "$(t_json "$T_OUT" 'd["sha256"]')" \
+	    "$(openssl req -in "$csr" -outform der | sha256sum | cut -d' ' -f1)" \
+	    "show --json of a request: sha256 of the request's DER"
+	t_eq "$(t_json "$T_OUT" 'd["alt_names"]')" \
+	    '["mail.example.com", "smtp.example.com", "*.mx.example.com", "198.51.100.4"]' \
+	    "show --json of a request: alt_names"
 
-	t_run --root "$r" request --hostname mail.example.com --country GB \
+	t_run --root "$r" request $K --hostname mail.example.com --country GB \
 	    --days 90 --name req2
 	t_rc 2 "request refuses --days"
 	t_err_has "--days" "the refusal names --days"
 
 	# A renewal keeps the key: DANE TLSA 3 1 1 stays valid.
-	t_run --root "$r" new --hostname mail.example.com --country GB \
+	t_run --root "$r" new $K --hostname mail.example.com --country GB \
 	    --name cur
 	h=$(t_tree_hash "$r/sslcert")
-	t_run --root "$r" request --hostname mail.example.com --country GB \
+	t_run --root "$r" request $K --hostname mail.example.com --country GB \
 	    --reuse-key cur --name renew
 	t_rc 0 "request --reuse-key cur"
 	t_ok "openssl req -verify accepts the renewal request" \
@@ -363,6 +413,24 @@ test_request() {
 	    "--reuse-key: tlsa_311 of the request equals the certificate's"
 	t_same_file "$r/sslcert/cur.key" "$r/sslcert/renew.key" \
 	    "--reuse-key: the key file is copied as it is"
+
+	# The usual renewal: the active pair's own key.
+	t_run --root "$r" request $K --hostname mail.example.com --country GB \
+	    --reuse-key server --name renew-active
+	t_rc 0 "request --reuse-key server"
+	t_eq "$(t_spki_sha256 req "$r/sslcert/renew-active.csr")" \
+	    "$(t_spki_sha256 cert "$r/sslcert/server.crt")" \
+	    "--reuse-key server: the request's key is the active key"
+	t_eq "$(t_mode "$r/sslcert/renew-active.key")" 600 \
+	    "--reuse-key server: key is 0600"
+	t_run --root "$r" list --json
+	t_eq "$(t_json "$T_OUT" 'sorted(e["name"] for e in d if e["kind"] == "request")')" \
+	    '["renew", "renew-active", "req1"]' "list --json: the requests"
+	t_eq "$(t_json "$T_OUT" '[e["name"] for e in d if e["kind"] == "request" and not (
+	    isinstance(e["subject"], str) and isinstance(e["alt_names"], list)
+	    and isinstance(e["key_type"], str) and isinstance(e["key_bits"], int)
+	    and len(e["sha256"]) == 64)]')" "[]" \
+	    "list --json: every request has subject, alt_names, key, sha256"
 }
 
 # ---------------------------------------------------------------------
@@ -392,7 +460,7 @@ test_ca_flow() {
 	t_ok "the test CA is set up (root and intermediate)" \
 	    quiet openssl verify -CAfile "$ca/root.pem" "$ca/int.pem"
 
-	t_run --root "$r" request --hostname mail.example.com --country CZ \
+	t_run --root "$r" request $K --hostname mail.example.com --country CZ \
 	    --org 'Example s.r.o.' --alt smtp.example.com --alt imap.example.com \
 	    --name signed
 	t_rc 0 "request for the CA"
@@ -499,6 +567,83 @@ test_ca_flow() {
 }
 
 # ---------------------------------------------------------------------
+# A deeper chain: root -> int1 -> int2 -> leaf, with a decoy in sslca/
+# that has int2's name but another key.  server.crt must hold the leaf,
+# int2, int1 in that order (by issuer and key identifier, not file name).
+# ---------------------------------------------------------------------
+# mkca DIR NAME SUBJECT ISSUER-NAME|- PATHLEN: an EC CA certificate.
+mkca() {
+	local dir=$1 name=$2 subj=$3 issuer=$4 pathlen=$5
+	printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:$pathlen" \
+	    'keyUsage=critical,keyCertSign,cRLSign' \
+	    'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' \
+	    > "$dir/$name.ext"
+	if [ "$issuer" = - ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$dir/$name.key" -out "$dir/$name.pem" \
+		    -days 3650 -subj "$subj" \
+		    -addext "basicConstraints=critical,CA:TRUE,pathlen:$pathlen" \
+		    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+	else
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$dir/$name.key" -out "$dir/$name.csr" \
+		    -subj "$subj" 2>/dev/null
+		openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$issuer.pem" \
+		    -CAkey "$dir/$issuer.key" -set_serial "$RANDOM" \
+		    -days 2000 -extfile "$dir/$name.ext" -out "$dir/$name.pem" \
+		    2>/dev/null
+	fi
+}
+
+test_ca_chain_order() {
+	local r ca i
+	r=$(t_new_fast_root)
+	ca=$(mktemp -d "$T_TMP/ca2.XXXXXX")
+	t_run --root "$r" list --json
+	mkca "$ca" root "/CN=Deep Root" - 2
+	mkca "$ca" int1 "/CN=Deep Intermediate One" root 1
+	mkca "$ca" int2 "/CN=Deep Intermediate Two" int1 0
+	mkca "$ca" decoy "/CN=Deep Intermediate Two" int1 0
+	t_ok "the deep test CA verifies" quiet openssl verify \
+	    -CAfile "$ca/root.pem" -untrusted "$ca/int1.pem" "$ca/int2.pem"
+
+	t_run --root "$r" request $K --hostname mail.example.com --country CZ \
+	    --name deep
+	printf '%s\n' 'subjectAltName=DNS:mail.example.com' \
+	    'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' \
+	    'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' \
+	    > "$ca/leaf.ext"
+	openssl x509 -req -in "$r/sslcert/deep.csr" -CA "$ca/int2.pem" \
+	    -CAkey "$ca/int2.key" -set_serial 9 -days 200 \
+	    -extfile "$ca/leaf.ext" -out "$ca/leaf.pem" 2>/dev/null
+	cp "$ca/leaf.pem" "$r/sslcert/deep.crt"
+	rm "$r/sslcert/deep.csr"
+	# File names in the wrong order, the decoy first.
+	cp "$ca/decoy.pem" "$r/sslca/0-decoy.crt"
+	cp "$ca/int1.pem" "$r/sslca/a-one.crt"
+	cp "$ca/int2.pem" "$r/sslca/z-two.crt"
+	cp "$ca/root.pem" "$r/sslca/root.crt"
+	t_run --root "$r" activate deep
+	t_rc 0 "activate a leaf under two intermediates"
+	t_eq "$(t_cert_count "$r/sslcert/server.crt")" 3 \
+	    "server.crt holds the leaf and both intermediates"
+	for i in 1 2 3; do
+		t_pem_part "$r/sslcert/server.crt" $i > "$T_TMP/deep$i.pem"
+	done
+	t_eq "$(t_openssl_sha256 "$T_TMP/deep1.pem")" \
+	    "$(t_openssl_sha256 "$ca/leaf.pem")" "deep chain: 1st is the leaf"
+	t_eq "$(t_openssl_sha256 "$T_TMP/deep2.pem")" \
+	    "$(t_openssl_sha256 "$ca/int2.pem")" \
+	    "deep chain: 2nd is the leaf's issuer by key id, not the decoy"
+	t_eq "$(t_openssl_sha256 "$T_TMP/deep3.pem")" \
+	    "$(t_openssl_sha256 "$ca/int1.pem")" "deep chain: 3rd is int1"
+	cat "$T_TMP/deep2.pem" "$T_TMP/deep3.pem" > "$T_TMP/deep-untrusted.pem"
+	t_ok "openssl verify accepts the deep chain against the root" \
+	    quiet openssl verify -CAfile "$ca/root.pem" \
+	    -untrusted "$T_TMP/deep-untrusted.pem" "$T_TMP/deep1.pem"
+}
+
+# ---------------------------------------------------------------------
 # Activation: its checks, the backup of the previous pair
 # ---------------------------------------------------------------------
 test_activate() {
@@ -511,7 +656,7 @@ test_activate() {
 	cp "$r/sslcert/server.key" "$old_key"
 
 	CERTDESK_NOW=$(( $(date +%s) - 400 * 86400 )) \
-	    t_run --root "$r" new --hostname mail.example.com --country US \
+	    t_run --root "$r" new $K --hostname mail.example.com --country US \
 	    --days 30 --name expired
 	t_rc 0 "new with CERTDESK_NOW 400 days ago, --days 30"
 	t_ok "openssl: the certificate expired (checkend 0 fails)" \
@@ -524,7 +669,7 @@ test_activate() {
 	t_unchanged "$r" "$h" "activate expired without --force"
 
 	CERTDESK_NOW=$(( $(date +%s) + 100 * 86400 )) \
-	    t_run --root "$r" new --hostname mail.example.com --country US \
+	    t_run --root "$r" new $K --hostname mail.example.com --country US \
 	    --days 30 --name future
 	h=$(t_tree_hash "$r")
 	t_run --root "$r" activate future
@@ -557,7 +702,7 @@ test_activate() {
 	    '["expired", "server"]' "list: the activated entry is active too"
 
 	# A name mismatch.
-	t_run --root "$r" new --hostname other.example.org --country US \
+	t_run --root "$r" new $K --hostname other.example.org --country US \
 	    --name other
 	h=$(t_tree_hash "$r")
 	t_run --root "$r" activate other
@@ -572,9 +717,9 @@ test_activate() {
 	    '[ "$(t_spki_sha256 key "$r/sslcert/server.key")" = "$(t_spki_sha256 cert "$r/sslcert/server.crt")" ]'
 
 	# A key that does not belong to the certificate: always refused.
-	t_run --root "$r" new --hostname mail.example.com --country US \
+	t_run --root "$r" new $K --hostname mail.example.com --country US \
 	    --name k1
-	t_run --root "$r" new --hostname mail.example.com --country US \
+	t_run --root "$r" new $K --hostname mail.example.com --country US \
 	    --name k2
 	cp "$r/sslcert/k2.key" "$r/sslcert/k1.key"
 	h=$(t_tree_hash "$r")
@@ -592,7 +737,7 @@ test_activate() {
 	    '[ -n "$(t_json "$T_OUT" "d[\"checks\"][\"key_matches_why\"]")" ]'
 
 	# Activating a request is refused.
-	t_run --root "$r" request --hostname mail.example.com --country US \
+	t_run --root "$r" request $K --hostname mail.example.com --country US \
 	    --name pending
 	h=$(t_tree_hash "$r")
 	t_run --root "$r" activate pending
@@ -635,9 +780,9 @@ test_refusals() {
 	local long254 label64 g
 	R=$(t_new_fast_root)
 	t_run --root "$R" list --json
-	t_run --root "$R" new --hostname mail.example.com --country DE \
+	t_run --root "$R" new $K --hostname mail.example.com --country DE \
 	    --name taken
-	t_run --root "$R" request --hostname mail.example.com --country DE \
+	t_run --root "$R" request $K --hostname mail.example.com --country DE \
 	    --name asked
 	g="--country DE"
 	R_HASH=$(t_tree_hash "$R")
@@ -705,7 +850,7 @@ test_refusals() {
 	refuse 2 "frob" "an unknown ca subcommand" ca frob
 
 	# Lower case country is accepted (and upper-cased).
-	t_run --root "$R" request --hostname x.example.com --country de \
+	t_run --root "$R" request $K --hostname x.example.com --country de \
 	    --name lower
 	t_rc 0 "request --country de is accepted"
 	t_ok "--country de: the request says C=DE" eval \
@@ -713,17 +858,17 @@ test_refusals() {
 
 	# The limits themselves are accepted: a 63-character label, 253
 	# characters, 1 and 3650 days.
-	t_run --root "$R" new --hostname "${label64#a}.example.com" $g \
+	t_run --root "$R" new $K --hostname "${label64#a}.example.com" $g \
 	    --name lab63
 	t_rc 0 "a 63-character label is accepted"
-	t_run --root "$R" new --hostname "${long254#a}" $g --name len253
+	t_run --root "$R" new $K --hostname "${long254#a}" $g --name len253
 	t_rc 0 "a 253-character hostname is accepted"
 	t_ok "the 253-character name is in the certificate (openssl)" \
 	    matches_host "$R/sslcert/len253.crt" "${long254#a}"
-	t_run --root "$R" new --hostname x.example.com $g --days 3650 \
+	t_run --root "$R" new $K --hostname x.example.com $g --days 3650 \
 	    --name d3650
 	t_rc 0 "--days 3650 is accepted"
-	t_run --root "$R" new --hostname x.example.com $g --days 1 --name d1
+	t_run --root "$R" new $K --hostname x.example.com $g --days 1 --name d1
 	t_rc 0 "--days 1 is accepted"
 }
 
@@ -734,7 +879,7 @@ test_remove() {
 	local r dir crt key csr
 	r=$(t_new_fast_root)
 	t_run --root "$r" list --json
-	t_run --root "$r" new --hostname mail.example.com --country AT \
+	t_run --root "$r" new $K --hostname mail.example.com --country AT \
 	    --name gone
 	crt=$T_TMP/gone.crt key=$T_TMP/gone.key
 	cp "$r/sslcert/gone.crt" "$crt"
@@ -752,7 +897,7 @@ test_remove() {
 	t_run --root "$r" show gone
 	t_rc 1 "show of the removed entry"
 
-	t_run --root "$r" request --hostname mail.example.com --country AT \
+	t_run --root "$r" request $K --hostname mail.example.com --country AT \
 	    --name ask
 	csr=$T_TMP/ask.csr
 	cp "$r/sslcert/ask.csr" "$csr"
@@ -772,7 +917,7 @@ test_remove() {
 test_check() {
 	local r h
 	r=$(t_new_fast_root)
-	t_run --root "$r" new --hostname mail.example.com --country NL \
+	t_run --root "$r" new $K --hostname mail.example.com --country NL \
 	    --days 365 --name year
 	t_run --root "$r" activate year
 	t_rc 0 "activate a 365-day certificate"
@@ -809,7 +954,7 @@ test_check() {
 	t_rc 3 "check with an extra argument: UNKNOWN"
 
 	CERTDESK_NOW=$(( $(date +%s) - 400 * 86400 )) \
-	    t_run --root "$r" new --hostname mail.example.com --country NL \
+	    t_run --root "$r" new $K --hostname mail.example.com --country NL \
 	    --days 30 --name dead
 	t_run --root "$r" activate dead --force
 	t_rc 0 "activate an expired certificate with --force"
@@ -878,7 +1023,7 @@ test_lock() {
 	local r h pid t0 t1
 	r=$(t_new_fast_root)
 	t_run --root "$r" list --json
-	t_run --root "$r" new --hostname mail.example.com --country FR --name x
+	t_run --root "$r" new $K --hostname mail.example.com --country FR --name x
 	t_ok "the lock file exists after a write" test -e "$r/.certdesk.lock"
 	h=$(t_tree_hash "$r")
 	flock "$r/.certdesk.lock" sleep 9 > /dev/null 2>&1 &
@@ -904,16 +1049,83 @@ test_lock() {
 	t_rc 0 "remove once the lock is free"
 }
 
+# ---------------------------------------------------------------------
+# Safety: keys 0600 whatever the umask, nothing written through a symlink
+# planted in sslcert/
+# ---------------------------------------------------------------------
+test_safety() {
+	local r h victim vh loose
+	r=$(t_new_fast_root)
+	T_OUT=$(umask 000; "$CD" --root "$r" list --json 2>"$T_TMP/stderr") &&
+	    T_RC=0 || T_RC=$?
+	t_rc 0 "first run under umask 000"
+	t_eq "$(t_mode "$r/sslcert/server.key")" 600 \
+	    "umask 000: the first-run key is 0600"
+	T_OUT=$(umask 000; "$CD" --root "$r" new $K --hostname mail.example.com \
+	    --country SE --name loose 2>"$T_TMP/stderr") && T_RC=0 || T_RC=$?
+	t_rc 0 "new under umask 000"
+	t_eq "$(t_mode "$r/sslcert/loose.key")" 600 "umask 000: new's key is 0600"
+	T_OUT=$(umask 000; "$CD" --root "$r" request $K \
+	    --hostname mail.example.com --country SE --name ask 2>"$T_TMP/stderr") &&
+	    T_RC=0 || T_RC=$?
+	t_eq "$(t_mode "$r/sslcert/ask.key")" 600 "umask 000: request's key is 0600"
+	T_OUT=$(umask 000; "$CD" --root "$r" activate loose 2>"$T_TMP/stderr") &&
+	    T_RC=0 || T_RC=$?
+	t_rc 0 "activate under umask 000"
+	t_eq "$(t_mode "$r/sslcert/server.key")" 600 \
+	    "umask 000: the activated server.key is 0600"
+	loose=$(find "$r" -perm /022 ! -type l -printf '%P(%m) ')
+	t_ok "umask 000: nothing in the root is group or world writable ($loose)" \
+	    test -z "$loose"
+	loose=$(find "$r/certdesk-backup" -type f -name '*.key' ! -perm 600 -printf '%P ')
+	t_ok "umask 000: kept keys are 0600 ($loose)" test -z "$loose"
+
+	# A key planted as a symlink to a file outside: never written through.
+	victim=$T_TMP/victim
+	echo "not a key" > "$victim"
+	vh=$(sha256sum < "$victim")
+	ln -s "$victim" "$r/sslcert/trap.key"
+	h=$(t_tree_hash "$r")
+	t_run --root "$r" new $K --hostname mail.example.com --country SE \
+	    --name trap
+	t_rc 1 "new --name over a planted trap.key symlink is refused"
+	t_eq "$(sha256sum < "$victim")" "$vh" "the symlink's target is untouched"
+	t_unchanged "$r" "$h" "new over a planted symlink"
+	t_run --root "$r" request $K --hostname mail.example.com --country SE \
+	    --name trap
+	t_rc 1 "request --name over a planted trap.key symlink is refused"
+	t_eq "$(sha256sum < "$victim")" "$vh" "the symlink's target is untouched"
+
+	# server.crt planted as a symlink: activation replaces the link, it
+	# does not write into its target.
+	cp "$r/sslcert/server.crt" "$victim"
+	vh=$(sha256sum < "$victim")
+	rm "$r/sslcert/server.crt"
+	ln -s "$victim" "$r/sslcert/server.crt"
+	t_run --root "$r" new $K --hostname mail.example.com --country SE \
+	    --name next
+	t_run --root "$r" activate next
+	t_rc 0 "activate with server.crt a planted symlink"
+	t_eq "$(sha256sum < "$victim")" "$vh" \
+	    "activate did not write through the server.crt symlink"
+	t_ok "server.crt is a regular file again" \
+	    test -f "$r/sslcert/server.crt" -a ! -L "$r/sslcert/server.crt"
+	t_eq "$(t_openssl_sha256 "$r/sslcert/server.crt")" \
+	    "$(t_openssl_sha256 "$r/sslcert/next.crt")" "server.crt is next"
+}
+
 test_root_resolution
 test_first_run
 test_new_key_types
 test_utf8
 test_request
 test_ca_flow
+test_ca_chain_order
 test_activate
 test_refusals
 test_remove
 test_check
 test_escapes
 test_lock
+test_safety
 t_done
