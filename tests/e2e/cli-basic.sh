@@ -7,6 +7,9 @@
 # unchanged (t_tree_hash).
 . "$top_srcdir/tests/lib.sh"
 t_need_python3
+# certdesk caches entry details outside the root: keep that under T_TMP.
+CERTDESK_CACHE=$T_TMP/cache
+export CERTDESK_CACHE
 
 CD=$CERTDESK
 # Most keys are P-256: RSA key generation is slow (and tested once each).
