@@ -156,6 +156,11 @@ test_first_run() {
 	    '[ -n "$(t_json "$T_OUT" "d[\"checks\"][\"trusted_why\"]")" ]'
 	t_eq "$(date -u -d "$(t_json "$T_OUT" 'd["not_after"]')" +%s)" \
 	    "$(cert_time "$crt" enddate)" "show --json not_after equals OpenSSL's"
+	t_eq "$(date -u -d "$(t_json "$T_OUT" 'd["not_before"]')" +%s)" \
+	    "$(cert_time "$crt" startdate)" "show --json not_before equals OpenSSL's"
+	t_ok "show --json days_left agrees with OpenSSL's notAfter" eval \
+	    '[ $(( ($(cert_time "$crt" enddate) - $(date +%s)) / 86400 - $(t_json "$T_OUT" "d[\"days_left\"]") )) -ge -1 ] &&
+	     [ $(( ($(cert_time "$crt" enddate) - $(date +%s)) / 86400 - $(t_json "$T_OUT" "d[\"days_left\"]") )) -le 1 ]'
 	t_ok "not_after is RFC 3339 UTC" eval \
 	    't_json "$T_OUT" "d[\"not_after\"]" | grep -Eqx "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"'
 
@@ -466,6 +471,7 @@ test_ca_flow() {
 	openssl x509 -req -in "$ca/int.csr" -CA "$ca/root.pem" \
 	    -CAkey "$ca/root.key" -set_serial 2 -days 1000 \
 	    -extfile "$ca/int.ext" -out "$ca/int.pem" 2>/dev/null
+	CA_DIR=$ca
 	t_ok "the test CA is set up (root and intermediate)" \
 	    quiet openssl verify -CAfile "$ca/root.pem" "$ca/int.pem"
 
@@ -584,6 +590,44 @@ test_ca_flow() {
 	t_ok "ca remove: root.crt is gone from sslca/" test ! -e "$r/sslca/root.crt"
 	t_same_file "$(kept_in "$T_ERR")/root.crt" "$T_TMP/ca-root.crt" \
 	    "ca remove: the certificate is kept byte-identical where it says"
+}
+
+# The CA's answer as one file, the leaf followed by the intermediate (the
+# manual's "remote import" layout), with only the root in sslca/: the
+# chain comes from the file; with the intermediate also in sslca/, it is
+# not written twice.
+test_ca_bundle() {
+	local r ca=$CA_DIR n
+	r=$(t_new_fast_root)
+	t_run --root "$r" list --json
+	for n in b1 b2; do
+		t_run --root "$r" request $K --hostname mail.example.com \
+		    --country CZ --name $n
+		openssl x509 -req -in "$r/sslcert/$n.csr" -CA "$ca/int.pem" \
+		    -CAkey "$ca/int.key" -set_serial "$RANDOM" -days 300 \
+		    -extfile "$ca/leaf.ext" -out "$ca/$n.pem" 2>/dev/null
+		cat "$ca/$n.pem" "$ca/int.pem" > "$r/sslcert/$n.crt"
+		rm "$r/sslcert/$n.csr"
+	done
+	cp "$ca/root.pem" "$r/sslca/root.crt"
+	t_run --root "$r" show b1 --json
+	t_eq "$(t_json "$T_OUT" '[d["chain_in_file"], d["checks"]["chain_complete"]]')" \
+	    "[1, true]" "show: the intermediate in the entry's file completes the chain"
+	t_run --root "$r" activate b1
+	t_rc 0 "activate a leaf+intermediate file"
+	t_eq "$(t_cert_count "$r/sslcert/server.crt")" 2 \
+	    "server.crt: the leaf and the intermediate from the file"
+	t_ok "openssl verify accepts it against the root" \
+	    quiet openssl verify -CAfile "$ca/root.pem" \
+	    -untrusted "$r/sslcert/server.crt" "$r/sslcert/server.crt"
+	cp "$ca/int.pem" "$r/sslca/int.crt"
+	t_run --root "$r" activate b2
+	t_rc 0 "activate with the intermediate both in the file and in sslca/"
+	t_eq "$(t_cert_count "$r/sslcert/server.crt")" 2 \
+	    "server.crt holds the intermediate once"
+	t_pem_part "$r/sslcert/server.crt" 1 > "$T_TMP/b2-leaf.pem"
+	t_eq "$(t_openssl_sha256 "$T_TMP/b2-leaf.pem")" \
+	    "$(t_openssl_sha256 "$ca/b2.pem")" "server.crt starts with b2's leaf"
 }
 
 # ---------------------------------------------------------------------
@@ -1188,6 +1232,7 @@ test_new_key_types
 test_utf8
 test_request
 test_ca_flow
+test_ca_bundle
 test_ca_chain_order
 test_activate
 test_refusals
