@@ -1152,6 +1152,24 @@ test_escapes() {
 # ---------------------------------------------------------------------
 # The lock: a second writer waits briefly, then names the holder
 # ---------------------------------------------------------------------
+# hold_lock FILE SECONDS: another process takes the flock on FILE and holds
+# it SECONDS; one process (so killing $! frees the lock), and this returns
+# once the lock is taken.  Sets LOCK_PID.
+hold_lock() {
+	local ready=$T_TMP/locked.$RANDOM i
+	"$T_PYTHON" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[3], "w").close()
+time.sleep(float(sys.argv[2]))' "$1" "$2" "$ready" > /dev/null 2>&1 &
+	LOCK_PID=$!
+	for i in $(seq 50); do
+		[ -e "$ready" ] && return 0
+		sleep 0.1
+	done
+	t_fail "the test could not take the lock on $1"
+}
+
 test_lock() {
 	local r h pid t0 t1
 	r=$(t_new_fast_root)
@@ -1159,9 +1177,8 @@ test_lock() {
 	t_run --root "$r" new $K --hostname mail.example.com --country FR --name x
 	t_ok "the lock file exists after a write" test -e "$r/.certdesk.lock"
 	h=$(t_tree_hash "$r")
-	flock "$r/.certdesk.lock" sleep 9 > /dev/null 2>&1 &
-	pid=$!
-	sleep 0.3
+	hold_lock "$r/.certdesk.lock" 9
+	pid=$LOCK_PID
 	t0=$(date +%s%N)
 	t_run --root "$r" remove x
 	t1=$(date +%s%N)
@@ -1176,16 +1193,15 @@ test_lock() {
 	t_unchanged "$r" "$h" "remove while locked"
 	t_run --root "$r" show x --json
 	t_rc 0 "reading works while another process holds the lock"
-	kill $(pgrep -P "$pid") "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	t_run --root "$r" remove x
 	t_rc 0 "remove once the lock is free"
 
 	# A lock held briefly is waited for, not refused.
 	t_run --root "$r" new $K --hostname mail.example.com --country FR --name y
-	flock "$r/.certdesk.lock" sleep 1 > /dev/null 2>&1 &
-	pid=$!
-	sleep 0.2
+	hold_lock "$r/.certdesk.lock" 1
+	pid=$LOCK_PID
 	t0=$(date +%s%N)
 	t_run --root "$r" remove y
 	t1=$(date +%s%N)
