@@ -113,7 +113,12 @@ list_json_entry(const struct store_entry *e)
 static void
 list_json_print(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/*
+	 * ASCII only: jansson escapes C0 controls but passes C1 ones (U+009B
+	 * is CSI) through raw, and a certificate's fields are a stranger's.
+	 */
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(j);
 }
