@@ -103,7 +103,6 @@ cli_open_store(struct cli_ctx *ctx, bool first_run)
 {
 	struct store_options	 opts = { .root = ctx->root };
 	char			*note = NULL, *cause = NULL;
-	bool			 created;
 	int			 ret;
 
 	if (ctx->store != NULL)
@@ -119,6 +118,16 @@ cli_open_store(struct cli_ctx *ctx, bool first_run)
 	}
 	if (!first_run)
 		return EXIT_DONE;
+	return cli_first_run(ctx);
+}
+
+int
+cli_first_run(struct cli_ctx *ctx)
+{
+	char	*note = NULL, *cause = NULL;
+	bool	 created;
+	int	 ret;
+
 	ret = store_ensure_active(ctx->store, &created, &note, &cause);
 	cli_note(note);
 	free(note);

@@ -43,10 +43,37 @@ static const char *const new_field_ids[] = {
 
 struct new_values {
 	const char	*v[10];		/* by OPT_* - OPT_HOSTNAME */
-	const char	**alts;
+	char		**alts;
 	size_t		 n_alts;
 	const char	*reuse_key;
 };
+
+/*
+ * --alt may be given many times, and each may hold several names separated
+ * by commas or spaces, as the form's list field takes them.
+ */
+static void
+new_add_alts(struct new_values *nv, const char *arg)
+{
+	const char	*p = arg, *end;
+
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, ", \t");
+		nv->alts = xreallocarray(nv->alts, nv->n_alts + 1,
+		    sizeof *nv->alts);
+		nv->alts[nv->n_alts++] = xstrndup(p, (size_t)(end - p));
+		p = end;
+	}
+	/* An empty --alt is an error the form reports, not silence. */
+	if (nv->n_alts == 0 || strspn(arg, ", \t") == strlen(arg)) {
+		nv->alts = xreallocarray(nv->alts, nv->n_alts + 1,
+		    sizeof *nv->alts);
+		nv->alts[nv->n_alts++] = xstrdup(arg);
+	}
+}
 
 /* Check every value the form knows, given or not (required fields). */
 static int
@@ -110,11 +137,9 @@ new_run(struct cli_ctx *ctx, int argc, char **argv, bool request)
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", new_options, NULL)) != -1) {
-		if (ch == OPT_ALT) {
-			nv.alts = xreallocarray(nv.alts, nv.n_alts + 1,
-			    sizeof *nv.alts);
-			nv.alts[nv.n_alts++] = optarg;
-		} else if (ch == OPT_REUSE_KEY && request)
+		if (ch == OPT_ALT)
+			new_add_alts(&nv, optarg);
+		else if (ch == OPT_REUSE_KEY && request)
 			nv.reuse_key = optarg;
 		else if (ch >= OPT_HOSTNAME && ch <= OPT_NAME &&
 		    !(ch == OPT_DAYS && request))
@@ -144,7 +169,8 @@ new_run(struct cli_ctx *ctx, int argc, char **argv, bool request)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if ((ret = cli_open_store(ctx, true)) != EXIT_DONE)
+	/* The first-run pair comes after the fields pass, never before. */
+	if ((ret = cli_open_store(ctx, false)) != EXIT_DONE)
 		goto out;
 	p.hostname = nv.v[0];
 	p.country = nv.v[1];
@@ -152,7 +178,7 @@ new_run(struct cli_ctx *ctx, int argc, char **argv, bool request)
 	p.unit = nv.v[3];
 	p.city = nv.v[4];
 	p.state = nv.v[5];
-	p.alt_names = nv.alts;
+	p.alt_names = (const char *const *)nv.alts;
 	p.n_alt_names = nv.n_alts;
 	p.key_type = nv.v[7];
 	p.days = days;
@@ -171,12 +197,14 @@ new_run(struct cli_ctx *ctx, int argc, char **argv, bool request)
 	cli_note(note);
 	cli_print_escaped(stdout, name);
 	fputc('\n', stdout);
-	ret = EXIT_DONE;
+	ret = cli_first_run(ctx);
 out:
 	free(name);
 	free(note);
 	free(cause);
 	free(country);
+	for (size_t i = 0; i < nv.n_alts; i++)
+		free(nv.alts[i]);
 	free(nv.alts);
 	return ret;
 }

@@ -27,6 +27,11 @@ struct cli_ctx {
  * its error; returns an exit code.
  */
 int	cli_open_store(struct cli_ctx *, bool first_run);
+/*
+ * The first-run pair, for commands that open the store without it so that
+ * a refused command changes nothing.
+ */
+int	cli_first_run(struct cli_ctx *);
 
 /* Print a message from the store on stderr, escaped, as one line. */
 void	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -50,7 +50,6 @@ struct form_parse {
 #define FORM_SEEN_DEFAULT	0x080
 #define FORM_SEEN_CHOICES	0x100
 #define FORM_SEEN_ONLY		0x200
-#define FORM_SEEN_TITLE		0x400
 
 static const struct {
 	const char	*name;
@@ -491,7 +490,7 @@ form_load(const char *dir, const char *id, struct form **formp,
 	struct form_parse	 p;
 	struct stat		 sb;
 	const char		*why;
-	char			*file, *path, *msg;
+	char			*file, *path, *msg = NULL;
 	int			 ret;
 
 	*formp = NULL;

@@ -122,7 +122,7 @@ generate_validate(const struct store_new_params *p, bool request,
 	    validate_text, cause) != STORE_OK))
 		return STORE_INVALID;
 	for (i = 0; i < p->n_alt_names; i++) {
-		if (generate_check("additional name", p->alt_names[i],
+		if (generate_check("additional names", p->alt_names[i],
 		    validate_alt_name, cause) != STORE_OK)
 			return STORE_INVALID;
 	}

@@ -203,8 +203,8 @@ info_day_text(time_t t)
 	return s;
 }
 
-static void
-info_date_check(struct store *st, struct store_entry *e)
+void
+store_entry_date_check(struct store *st, struct store_entry *e)
 {
 	time_t	 now = store_now(st);
 	char	*why = NULL, *day;
@@ -263,6 +263,7 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 	gnutls_x509_crt_t	*certs = NULL, *chain = NULL;
 	gnutls_x509_crt_t	 crt;
 	gnutls_pubkey_t		 pub = NULL;
+	gnutls_datum_t		 der;
 	gnutls_ecc_curve_t	 curve = GNUTLS_ECC_CURVE_INVALID;
 	unsigned char		 buf[1024], serial[64], id[32];
 	char			 oid[256], *why = NULL, *names;
@@ -337,11 +338,16 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 		info_strings_add(&e->ext_key_usage, info_purpose_name(oid));
 	}
 
-	x509_crt_sha256_hex(crt, e->sha256);
-	size = sizeof buf;
-	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA1, buf,
-	    &size) >= 0 && size == 20)
-		info_hex(buf, 20, e->sha1);
+	/* Both fingerprints from one encoding of the certificate. */
+	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) >= 0) {
+		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size,
+		    buf) == 0)
+			info_hex(buf, 32, e->sha256);
+		if (gnutls_hash_fast(GNUTLS_DIG_SHA1, der.data, der.size,
+		    buf) == 0)
+			info_hex(buf, 20, e->sha1);
+		gnutls_free(der.data);
+	}
 	if (gnutls_pubkey_init(&pub) >= 0) {
 		if (gnutls_pubkey_import_x509(pub, crt, 0) >= 0)
 			info_tlsa(pub, e->tlsa_311);
@@ -352,7 +358,7 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 	    strcmp(e->sha256, store_active_sha256(st)) == 0);
 
 	/* The checks. */
-	info_date_check(st, e);
+	store_entry_date_check(st, e);
 	if (e->area == STORE_AREA_CA) {
 		/* An intermediate is judged by its chain only. */
 		info_check(e, STORE_CHECK_NAME_MATCHES, true, NULL);

@@ -50,6 +50,9 @@ struct store {
 	bool				 active_known;
 };
 
+/* store-open.c: sslcert/ and sslca/ are made by the first writer. */
+int	store_make_dirs(struct store *, char **cause);
+
 /* store-lock.c: flock on <root>/.certdesk.lock serializes writers. */
 int	store_lock(struct store *, char **cause);
 void	store_unlock(struct store *);
@@ -126,6 +129,18 @@ const char *store_active_sha256(struct store *);
 /* store-info.c: fill an entry from its files. */
 int	store_entry_fill(struct store *, enum store_area, const char *name,
 	    struct store_entry *, char **cause);
+
+/* Recompute the date check and days left of an entry for store_now. */
+void	store_entry_date_check(struct store *, struct store_entry *);
+
+/* store-cache.c: described entries, reused while their files stay. */
+struct store_cache;
+struct store_cache *store_cache_open(struct store *, enum store_area);
+bool	store_cache_get(struct store *, struct store_cache *, enum store_area,
+	    const char *name, struct store_entry *);
+void	store_cache_put(struct store *, struct store_cache *, enum store_area,
+	    const struct store_entry *);
+void	store_cache_close(struct store_cache *);
 
 /* store-generate.c: make a key of a named type. */
 int	store_generate_key(const char *key_type, gnutls_x509_privkey_t *,

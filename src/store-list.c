@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,7 @@ store_list_entries(struct store *st, enum store_area area,
 	struct dirent		*de;
 	struct store_list	*list;
 	struct store_entry	*e;
+	struct store_cache	*cache;
 	DIR			*d;
 	char			**names = NULL, *name, *why;
 	size_t			 n = 0, i;
@@ -57,7 +59,12 @@ store_list_entries(struct store *st, enum store_area area,
 	*out = NULL;
 	store_forget_cache(st);
 	if ((d = opendir(area == STORE_AREA_CA ? st->sslca :
-	    st->sslcert)) == NULL) {
+	    st->sslcert)) == NULL && errno == ENOENT) {
+		/* No folder yet is an empty list. */
+		*out = xcalloc(1, sizeof **out);
+		return STORE_OK;
+	}
+	if (d == NULL) {
 		util_set_cause(cause, "cannot read %s: %m", area ==
 		    STORE_AREA_CA ? st->sslca : st->sslcert);
 		return STORE_FAIL;
@@ -71,6 +78,7 @@ store_list_entries(struct store *st, enum store_area area,
 	closedir(d);
 	qsort(names, n, sizeof *names, list_compare_names);
 
+	cache = store_cache_open(st, area);
 	list = xcalloc(1, sizeof *list);
 	list->v = xcalloc(n, sizeof *list->v);
 	for (i = 0; i < n; i++) {
@@ -79,8 +87,14 @@ store_list_entries(struct store *st, enum store_area area,
 			continue;
 		e = &list->v[list->n];
 		why = NULL;
-		if (store_entry_fill(st, area, names[i], e, &why) !=
-		    STORE_OK) {
+		if (store_cache_get(st, cache, area, names[i], e)) {
+			list->n++;
+			continue;
+		}
+		if (store_entry_fill(st, area, names[i], e, &why) ==
+		    STORE_OK)
+			store_cache_put(st, cache, area, e);
+		else {
 			memset(e, 0, sizeof *e);
 			e->name = xstrdup(names[i]);
 			e->area = area;
@@ -93,6 +107,7 @@ store_list_entries(struct store *st, enum store_area area,
 		}
 		list->n++;
 	}
+	store_cache_close(cache);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -99,6 +99,11 @@ store_lock(struct store *st, char **cause)
 	}
 	free(path);
 	st->lock_fd = fd;
+	/* Every writer comes through here: make the folders it writes to. */
+	if (store_make_dirs(st, cause) != STORE_OK) {
+		store_unlock(st);
+		return STORE_FAIL;
+	}
 	return STORE_OK;
 
 fail:

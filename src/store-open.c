@@ -147,6 +147,15 @@ store_make_dir(const char *path, char **cause)
 }
 
 int
+store_make_dirs(struct store *st, char **cause)
+{
+	if (store_make_dir(st->sslcert, cause) != STORE_OK ||
+	    store_make_dir(st->sslca, cause) != STORE_OK)
+		return STORE_FAIL;
+	return STORE_OK;
+}
+
+int
 store_open(const struct store_options *opts, struct store **out, char **note,
     char **cause)
 {
@@ -210,9 +219,6 @@ store_open(const struct store_options *opts, struct store **out, char **note,
 		st->fixed_now = (time_t)now;
 	}
 
-	if (store_make_dir(st->sslcert, cause) != STORE_OK ||
-	    store_make_dir(st->sslca, cause) != STORE_OK)
-		goto fail;
 	if (store_journal_recover(st, note, cause) != STORE_OK)
 		goto fail;
 	*out = st;

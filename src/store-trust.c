@@ -121,7 +121,8 @@ store_chain_contains(gnutls_x509_crt_t *chain, unsigned n,
 	unsigned	i;
 
 	for (i = 0; i < n; i++) {
-		if (chain[i] == crt || gnutls_x509_crt_equals(chain[i], crt))
+		/* By identity: each certificate is parsed once per store. */
+		if (chain[i] == crt)
 			return true;
 	}
 	return false;
@@ -151,8 +152,7 @@ store_build_chain(struct store *st, gnutls_x509_crt_t leaf,
 	unsigned		 depth;
 
 	*complete = false;
-	if (store_load_ca_pool(st, why) != STORE_OK ||
-	    store_load_system_trust(st, why) != STORE_OK)
+	if (store_load_ca_pool(st, why) != STORE_OK)
 		return STORE_FAIL;
 	*chain = xcalloc(18, sizeof **chain);
 	(*chain)[0] = leaf;
@@ -167,6 +167,9 @@ store_build_chain(struct store *st, gnutls_x509_crt_t leaf,
 			next = store_find_issuer(cur, st->ca_pool,
 			    st->n_ca_pool, *chain, *n);
 		if (next == NULL) {
+			/* The system store is loaded only when it is needed. */
+			if (store_load_system_trust(st, why) != STORE_OK)
+				break;
 			if (gnutls_x509_trust_list_get_issuer(st->system_trust,
 			    cur, &trusted_issuer, 0) == 0) {
 				*complete = true;
@@ -202,6 +205,18 @@ store_chain_trusted(struct store *st, gnutls_x509_crt_t *chain, unsigned n,
 	int		 ret;
 
 	*trusted = false;
+	/*
+	 * A self-signed leaf is trusted only if it is itself in the trust
+	 * store, which a server certificate never is: say so without loading
+	 * the store.
+	 */
+	if (n == 1 && x509_crt_is_self_signed(chain[0]) &&
+	    store_config_get(st, "server", "trust_file") == NULL) {
+		util_set_cause(why, "self-signed: clients warn until they "
+		    "install this certificate or you get one from a "
+		    "certificate authority");
+		return STORE_OK;
+	}
 	if (store_load_system_trust(st, why) != STORE_OK)
 		return STORE_FAIL;
 	/* Dates are their own check: trust here means the chain alone. */
@@ -223,8 +238,9 @@ store_chain_trusted(struct store *st, gnutls_x509_crt_t *chain, unsigned n,
 		    "certificate authority");
 	else if (status & GNUTLS_CERT_SIGNER_NOT_FOUND) {
 		name = x509_crt_issuer(chain[n - 1]);
-		util_set_cause(why, "issued by %s, which does not chain to a "
-		    "root in the system trust store", name);
+		util_set_cause(why, "chains to %s, which is not a root in the "
+		    "system trust store: clients warn unless they install it",
+		    name);
 		free(name);
 	} else if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
 		util_set_cause(why, "signed with an insecure algorithm that "

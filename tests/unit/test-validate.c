@@ -26,10 +26,6 @@
 #include "certdesk/util.h"
 #include "certdesk/validate.h"
 
-/* TEMPORARY: until store-generate.c on main defines it. */
-const char *const store_key_types[] = { "rsa2048", "rsa3072", "rsa4096",
-	"ecdsa-p256", "ecdsa-p384", "ed25519", NULL };
-
 /*
  * The value must pass, leaving *cause alone.
  */
@@ -821,12 +817,16 @@ test_form_load_good(void **state)
 	    "only = request\n"
 	    "[field n]\n"
 	    "label = N\n"
-	    "type = number\n");
+	    "type = number\n"
+	    "[field d]\n"
+	    "label = D\n"
+	    "help = DNS name of it\n"
+	    "required = yes\n");
 	assert_int_equal(form_load(t->path, "good", &form, &cause), STORE_OK);
 	assert_null(cause);
 	assert_string_equal(form->title, "Test");
 	assert_null(form->help);
-	assert_int_equal(form->n_fields, 4);
+	assert_int_equal(form->n_fields, 5);
 	assert_string_equal(form->fields[0].id, "a");
 	assert_string_equal(form->fields[3].id, "n");
 
@@ -857,6 +857,8 @@ test_form_load_good(void **state)
 
 	/* The required message falls back on the help line. */
 	FIELD_IS(form, "a", "", "A: required; give an a");
+	/* ...keeping an acronym's capitals. */
+	FIELD_IS(form, "d", NULL, "D: required; DNS name of it");
 	FIELD_OK(form, "a", "\xc3\xa9");
 	FIELD_IS(form, "a", "\xff", "A: not valid UTF-8 text; retype it");
 	form_free(form);
