@@ -10,6 +10,9 @@
 # or the import command print a visible "# SKIP" line when they cannot run.
 . "$top_srcdir/tests/lib.sh"
 
+# The entry cache lives outside the root; keep it in this test's folder.
+export CERTDESK_CACHE="$T_TMP/cache"
+
 # Under Valgrind (tests/valgrind.sh) everything is ~30x slower.
 H_TIMEOUT=${H_TIMEOUT:-5}
 H_LIMIT_MS=${H_LIMIT_MS:-2000}
@@ -397,6 +400,49 @@ if h_mount 256k "$T_TMP/full"; then
 else
 	h_skip "full disk: mounting a tmpfs is not permitted here (needs root)"
 fi
+
+# --- A damaged or planted entry cache, a certificate swapped in place ---
+R=$(fresh_root)
+h_run --root "$R" list
+[ -n "$(ls -A "$CERTDESK_CACHE" 2>/dev/null)" ] &&
+    t_pass "list keeps its cache in \$CERTDESK_CACHE, outside the root" ||
+    t_fail "list wrote no cache file in \$CERTDESK_CACHE"
+for f in "$CERTDESK_CACHE"/*; do
+	[ -f "$f" ] && head -c 3000 /dev/urandom > "$f"
+done
+h_case 0 "mail" "list with a cache file of random bytes: rebuilt" list
+for f in "$CERTDESK_CACHE"/*; do
+	[ -f "$f" ] && head -c "$(stat -c %s "$f")" "$f" | head -c 100 > "$f.cut" &&
+	    mv "$f.cut" "$f"
+done
+h_case 0 "mail" "list with a truncated cache file: rebuilt" list
+echo "precious" > "$T_TMP/cache-target"
+for f in "$CERTDESK_CACHE"/*; do
+	[ -f "$f" ] && ln -sf "$T_TMP/cache-target" "$f"
+done
+h_case 0 "mail" "list with the cache file a symlink to another file" list
+[ "$(cat "$T_TMP/cache-target")" = precious ] &&
+    t_pass "the cache was not written through a planted symlink" ||
+    t_fail "the cache was written through a planted symlink"
+
+# A certificate replaced in place with the same size and mtime: the cache
+# must not hide the swap (ctime and the inode's identity change).
+R=$(fresh_root)
+(cd "$FX" &&
+ openssl req -x509 -new -key leaf.key -subj /CN=aaaa.example.com -days 30 -out swap-a.crt &&
+ openssl req -x509 -new -key leaf.key -subj /CN=bbbb.example.com -days 30 -out swap-b.crt
+) 2>/dev/null
+sa=$(stat -c %s "$FX/swap-a.crt")
+sb=$(stat -c %s "$FX/swap-b.crt")
+# PEM readers ignore text after the END line: pad the shorter one.
+while [ "$sa" -lt "$sb" ]; do echo >> "$FX/swap-a.crt"; sa=$((sa + 1)); done
+while [ "$sb" -lt "$sa" ]; do echo >> "$FX/swap-b.crt"; sb=$((sb + 1)); done
+cp "$FX/swap-a.crt" "$R/sslcert/swap.crt"
+h_run --root "$R" list
+touch -r "$R/sslcert/swap.crt" "$T_TMP/swap-time"
+cat "$FX/swap-b.crt" > "$R/sslcert/swap.crt"
+touch -r "$T_TMP/swap-time" "$R/sslcert/swap.crt"
+h_case 0 "bbbb.example.com"     "a certificate swapped in place, same size and mtime: list shows the new one"     list
 
 # --- Two writers at once ------------------------------------------------
 R=$(fresh_root)
