@@ -209,6 +209,32 @@ bench_evict(const char *root)
 	free(dir);
 }
 
+/* The entry cache's folder ($CERTDESK_CACHE): empty it, or evict it. */
+static void
+bench_cache(const char *dir, bool remove)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*path;
+	int		 fd;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = util_path_join(dir, de->d_name);
+		if (remove)
+			unlink(path);
+		else if ((fd = open(path, O_RDONLY)) != -1) {
+			posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+			close(fd);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
 /* The floor: read and parse every certificate, nothing else. */
 static double
 bench_floor(const char *root, unsigned *parsed)
@@ -469,22 +495,28 @@ done:
 struct bench_size {
 	unsigned		n;
 	double			floor_cold, floor_warm;
-	double			store_warm;
-	struct bench_run	list_cold, list_warm, show_warm;
+	double			store_warm;	/* in-process, no cache */
+	struct bench_run	list_cold, list_warm;	/* no cache */
+	struct bench_run	cached_cold, cached_warm;
+	struct bench_run	show_warm;
 	struct bench_console	con;
 };
 
 static void
 bench_size(struct bench_size *b)
 {
-	char		*root, name[32];
+	char		*root, *cache, name[32];
 	unsigned	 parsed;
-	size_t		 entries;
+	size_t		 entries = 0;
 	double		 ms[3];
 	int		 i;
+	bool		 big = b->n >= 50000;
 
 	root = bench_make_root(b->n);
 	snprintf(name, sizeof name, "host%06u", b->n / 2);
+	xasprintf(&cache, "%s/cache-%u", bench_dir, b->n);
+	mkdir(cache, 0700);
+	setenv("CERTDESK_CACHE", cache, 1);
 
 	bench_evict(root);
 	b->floor_cold = bench_floor(root, &parsed);
@@ -493,23 +525,44 @@ bench_size(struct bench_size *b)
 	qsort(ms, 3, sizeof ms[0], bench_cmp_double);
 	b->floor_warm = ms[1];
 
+	/* Without the entry cache: every file parsed and checked. */
+	bench_cache(cache, true);
 	bench_evict(root);
 	bench_exec(root, "list", "--json", &b->list_cold);
-	bench_exec_median(root, "list", "--json", &b->list_warm);
-	bench_exec_median(root, "show", name, &b->show_warm);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < (big ? 1 : 3); i++) {
+		bench_cache(cache, true);
+		bench_exec(root, "list", "--json", &b->list_warm);
+		ms[i] = b->list_warm.ms;
+	}
+	if (!big) {
+		qsort(ms, 3, sizeof ms[0], bench_cmp_double);
+		b->list_warm.ms = ms[1];
+	}
+	for (i = 0; i < (big ? 1 : 3); i++) {
+		bench_cache(cache, true);
 		ms[i] = bench_store_list(root, &entries);
-	qsort(ms, 3, sizeof ms[0], bench_cmp_double);
-	b->store_warm = ms[1];
+	}
+	if (!big)
+		qsort(ms, 3, sizeof ms[0], bench_cmp_double);
+	b->store_warm = big ? ms[0] : ms[1];
+
+	/* With the cache a previous run left. */
+	bench_exec(root, "list", "--json", &b->cached_warm);
+	bench_exec_median(root, "list", "--json", &b->cached_warm);
+	bench_evict(root);
+	bench_cache(cache, false);
+	bench_exec(root, "list", "--json", &b->cached_cold);
+	bench_exec_median(root, "show", name, &b->show_warm);
 	if (b->list_warm.status != 0)
 		fprintf(stderr, "bench: list exited %d\n", b->list_warm.status);
 	if (entries != b->n + 1)
 		fprintf(stderr, "bench: list has %zu entries, not %u\n",
 		    entries, b->n + 1);
 
-	bench_console(root, &b->con);	/* cold-ish: the first start */
+	bench_console(root, &b->con);	/* the first start */
 	if (b->con.measured)
 		bench_console(root, &b->con);	/* warm: the figure */
+	free(cache);
 	free(root);
 }
 
@@ -519,22 +572,39 @@ bench_print(struct bench_size *v, size_t n)
 	size_t	i;
 	double	per;
 
-	printf("| pairs | floor cold | floor warm | store_list warm | "
-	    "list --json cold | list --json warm | list/floor cold | "
-	    "list/floor warm | show warm | list peak RSS |\n");
-	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("Times (wall clock; warm = median of 3 runs, 1 run at 50,000 "
+	    "pairs and more):\n\n");
+	printf("| pairs | floor cold | floor warm | list --json cold, no cache "
+	    "| list --json warm, no cache | store_list_entries warm, no cache "
+	    "| list --json cold, cached | list --json warm, cached "
+	    "| show warm |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < n; i++) {
-		printf("| %u | %.0f ms | %.0f ms | %.0f ms | %.0f ms | "
-		    "%.0f ms | %.2fx | %.2fx | %.0f ms | %.1f MiB |\n",
-		    v[i].n, v[i].floor_cold, v[i].floor_warm, v[i].store_warm,
-		    v[i].list_cold.ms, v[i].list_warm.ms,
-		    v[i].list_cold.ms / v[i].floor_cold,
-		    v[i].list_warm.ms / v[i].floor_warm, v[i].show_warm.ms,
-		    v[i].list_warm.maxrss_kb / 1024.0);
+		printf("| %u | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms "
+		    "| %.0f ms | %.0f ms | %.0f ms |\n", v[i].n, v[i].floor_cold,
+		    v[i].floor_warm, v[i].list_cold.ms, v[i].list_warm.ms,
+		    v[i].store_warm, v[i].cached_cold.ms, v[i].cached_warm.ms,
+		    v[i].show_warm.ms);
 	}
-	printf("\n| pairs | console first screen (warm) | Down key "
-	    "(median / max) | filter keystroke (median / max) | console peak "
-	    "RSS |\n");
+	printf("\nRatios to the floor (target: list of 10,000 within 1.3x, "
+	    "cold) and peak memory:\n\n");
+	printf("| pairs | list/floor cold, no cache | list/floor warm, no cache "
+	    "| list/floor cold, cached | list/floor warm, cached "
+	    "| list peak RSS, no cache | list peak RSS, cached |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < n; i++) {
+		printf("| %u | %.2fx | %.2fx | %.2fx | %.2fx | %.1f MiB "
+		    "| %.1f MiB |\n", v[i].n, v[i].list_cold.ms / v[i].floor_cold,
+		    v[i].list_warm.ms / v[i].floor_warm,
+		    v[i].cached_cold.ms / v[i].floor_cold,
+		    v[i].cached_warm.ms / v[i].floor_warm,
+		    v[i].list_warm.maxrss_kb / 1024.0,
+		    v[i].cached_warm.maxrss_kb / 1024.0);
+	}
+	printf("\nThe console (through a pty, 160x50, second start: warm, "
+	    "cached):\n\n");
+	printf("| pairs | first full screen | Down key (median / max) "
+	    "| filter keystroke (median / max) | console peak RSS |\n");
 	printf("|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < n; i++) {
 		if (!v[i].con.measured) {
@@ -547,19 +617,24 @@ bench_print(struct bench_size *v, size_t n)
 		    v[i].con.move_ms, v[i].con.move_max_ms, v[i].con.filter_ms,
 		    v[i].con.filter_max_ms, v[i].con.maxrss_kb / 1024.0);
 	}
-	printf("\nMemory growth of list --json (peak RSS between sizes):\n");
+	printf("\nMemory growth (peak RSS between sizes, per added entry; "
+	    "target under 2 KiB):\n\n");
 	for (i = 1; i < n; i++) {
 		per = (double)(v[i].list_warm.maxrss_kb -
 		    v[i - 1].list_warm.maxrss_kb) * 1024.0 /
 		    (double)(v[i].n - v[i - 1].n);
-		printf("- %u -> %u pairs: %.0f bytes per entry%s\n",
-		    v[i - 1].n, v[i].n, per, per < 2048 ? "" :
-		    " (over the 2 KiB target)");
+		printf("- %u -> %u pairs: list --json %.0f bytes per entry "
+		    "(no cache), ", v[i - 1].n, v[i].n, per);
+		per = (double)(v[i].cached_warm.maxrss_kb -
+		    v[i - 1].cached_warm.maxrss_kb) * 1024.0 /
+		    (double)(v[i].n - v[i - 1].n);
+		printf("%.0f bytes per entry (cached)", per);
 		if (v[i].con.measured && v[i - 1].con.measured)
-			printf("  console: %.0f bytes per entry\n",
+			printf("; console %.0f bytes per entry",
 			    (double)(v[i].con.maxrss_kb -
 			    v[i - 1].con.maxrss_kb) * 1024.0 /
 			    (double)(v[i].n - v[i - 1].n));
+		printf("\n");
 	}
 }
 
