@@ -54,6 +54,7 @@ static const char	*bench_dir = "/tmp/certdesk-bench";
 
 struct bench_run {
 	double	ms;
+	double	cpu_ms;		/* user + system */
 	long	maxrss_kb;
 	int	status;
 };
@@ -64,6 +65,16 @@ bench_now_ms(void)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* This process's CPU time: the in-process figures on a shared machine. */
+static double
+bench_cpu_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -237,7 +248,7 @@ bench_cache(const char *dir, bool remove)
 
 /* The floor: read and parse every certificate, nothing else. */
 static double
-bench_floor(const char *root, unsigned *parsed)
+bench_floor(const char *root, unsigned *parsed, double *cpu)
 {
 	struct dirent		*de;
 	struct stat		 sb;
@@ -253,6 +264,7 @@ bench_floor(const char *root, unsigned *parsed)
 
 	*parsed = 0;
 	xasprintf(&sslcert, "%s/sslcert", root);
+	*cpu = bench_cpu_ms();
 	t0 = bench_now_ms();
 	if ((dir = opendir(sslcert)) == NULL)
 		bench_die(sslcert, 0);
@@ -281,12 +293,13 @@ bench_floor(const char *root, unsigned *parsed)
 	}
 	closedir(dir);
 	free(sslcert);
+	*cpu = bench_cpu_ms() - *cpu;
 	return bench_now_ms() - t0;
 }
 
 /* The store alone, in this process: open and list. */
 static double
-bench_store_list(const char *root, size_t *entries)
+bench_store_list(const char *root, size_t *entries, double *cpu)
 {
 	struct store_options	 o;
 	struct store		*st;
@@ -297,6 +310,7 @@ bench_store_list(const char *root, size_t *entries)
 	memset(&o, 0, sizeof o);
 	o.root = root;
 	o.system_conf = "/nonexistent";
+	*cpu = bench_cpu_ms();
 	t0 = bench_now_ms();
 	if (store_open(&o, &st, &note, &cause) != STORE_OK ||
 	    store_list_entries(st, STORE_AREA_SERVER, &list, &cause) !=
@@ -305,6 +319,7 @@ bench_store_list(const char *root, size_t *entries)
 		exit(1);
 	}
 	t0 = bench_now_ms() - t0;
+	*cpu = bench_cpu_ms() - *cpu;
 	*entries = list->n;
 	store_list_free(list);
 	store_free(st);
@@ -336,6 +351,8 @@ bench_exec(const char *root, const char *a1, const char *a2,
 	if (wait4(pid, &r->status, 0, &ru) == -1)
 		bench_die("wait4", 0);
 	r->ms = bench_now_ms() - t0;
+	r->cpu_ms = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+	    ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
 	r->maxrss_kb = ru.ru_maxrss;
 }
 
@@ -343,18 +360,21 @@ static void
 bench_exec_median(const char *root, const char *a1, const char *a2,
     struct bench_run *r)
 {
-	double	ms[3];
+	double	ms[3], cpu[3];
 	long	rss = 0;
 	int	i;
 
 	for (i = 0; i < 3; i++) {
 		bench_exec(root, a1, a2, r);
 		ms[i] = r->ms;
+		cpu[i] = r->cpu_ms;
 		if (r->maxrss_kb > rss)
 			rss = r->maxrss_kb;
 	}
 	qsort(ms, 3, sizeof ms[0], bench_cmp_double);
+	qsort(cpu, 3, sizeof cpu[0], bench_cmp_double);
 	r->ms = ms[1];
+	r->cpu_ms = cpu[1];
 	r->maxrss_kb = rss;
 }
 
@@ -494,8 +514,9 @@ done:
 
 struct bench_size {
 	unsigned		n;
-	double			floor_cold, floor_warm;
+	double			floor_cold, floor_warm, floor_cpu;
 	double			store_warm;	/* in-process, no cache */
+	double			store_cpu;
 	struct bench_run	list_cold, list_warm;	/* no cache */
 	struct bench_run	cached_cold, cached_warm;
 	struct bench_run	show_warm;
@@ -508,7 +529,7 @@ bench_size(struct bench_size *b)
 	char		*root, *cache, name[32];
 	unsigned	 parsed;
 	size_t		 entries = 0;
-	double		 ms[3];
+	double		 ms[3], cpu[3], c;
 	int		 i;
 	bool		 big = b->n >= 50000;
 
@@ -519,11 +540,13 @@ bench_size(struct bench_size *b)
 	setenv("CERTDESK_CACHE", cache, 1);
 
 	bench_evict(root);
-	b->floor_cold = bench_floor(root, &parsed);
+	b->floor_cold = bench_floor(root, &parsed, &c);
 	for (i = 0; i < 3; i++)
-		ms[i] = bench_floor(root, &parsed);
+		ms[i] = bench_floor(root, &parsed, &cpu[i]);
 	qsort(ms, 3, sizeof ms[0], bench_cmp_double);
+	qsort(cpu, 3, sizeof cpu[0], bench_cmp_double);
 	b->floor_warm = ms[1];
+	b->floor_cpu = cpu[1];
 
 	/* Without the entry cache: every file parsed and checked. */
 	bench_cache(cache, true);
@@ -533,18 +556,24 @@ bench_size(struct bench_size *b)
 		bench_cache(cache, true);
 		bench_exec(root, "list", "--json", &b->list_warm);
 		ms[i] = b->list_warm.ms;
+		cpu[i] = b->list_warm.cpu_ms;
 	}
 	if (!big) {
 		qsort(ms, 3, sizeof ms[0], bench_cmp_double);
+		qsort(cpu, 3, sizeof cpu[0], bench_cmp_double);
 		b->list_warm.ms = ms[1];
+		b->list_warm.cpu_ms = cpu[1];
 	}
 	for (i = 0; i < (big ? 1 : 3); i++) {
 		bench_cache(cache, true);
-		ms[i] = bench_store_list(root, &entries);
+		ms[i] = bench_store_list(root, &entries, &cpu[i]);
 	}
-	if (!big)
+	if (!big) {
 		qsort(ms, 3, sizeof ms[0], bench_cmp_double);
+		qsort(cpu, 3, sizeof cpu[0], bench_cmp_double);
+	}
 	b->store_warm = big ? ms[0] : ms[1];
+	b->store_cpu = big ? cpu[0] : cpu[1];
 
 	/* With the cache a previous run left. */
 	bench_exec(root, "list", "--json", &b->cached_warm);
@@ -600,6 +629,20 @@ bench_print(struct bench_size *v, size_t n)
 		    v[i].cached_warm.ms / v[i].floor_warm,
 		    v[i].list_warm.maxrss_kb / 1024.0,
 		    v[i].cached_warm.maxrss_kb / 1024.0);
+	}
+	printf("\nCPU time (user + system; what a shared or busy machine "
+	    "does not distort):\n\n");
+	printf("| pairs | floor | store_list_entries, no cache "
+	    "| list --json, no cache | list --json, cached | show "
+	    "| list/floor, no cache | list/floor, cached |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < n; i++) {
+		printf("| %u | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms "
+		    "| %.2fx | %.2fx |\n", v[i].n, v[i].floor_cpu,
+		    v[i].store_cpu, v[i].list_warm.cpu_ms,
+		    v[i].cached_warm.cpu_ms, v[i].show_warm.cpu_ms,
+		    v[i].list_warm.cpu_ms / v[i].floor_cpu,
+		    v[i].cached_warm.cpu_ms / v[i].floor_cpu);
 	}
 	printf("\nThe console (through a pty, 160x50, second start: warm, "
 	    "cached):\n\n");
