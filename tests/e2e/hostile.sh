@@ -296,6 +296,45 @@ h_case 0 "\\x1b[31mred" "show of a subject full of escapes: shown escaped" \
 h_case 0 '"common_name"' "show --json of a subject full of escapes" \
     show escape --json
 
+# --- Two intermediates in sslca/ that issue each other -----------------
+# Chain building must stop at the loop, not walk it forever.
+(
+	cd "$FX" || exit 1
+	openssl ecparam -name prime256v1 -genkey -noout -out cyc-a.key
+	openssl ecparam -name prime256v1 -genkey -noout -out cyc-b.key
+	printf 'basicConstraints=critical,CA:TRUE\n' > ca.ext
+	openssl req -x509 -new -key cyc-b.key -subj /CN=CycleB -days 30 -out cyc-b0.crt
+	openssl req -new -key cyc-a.key -subj /CN=CycleA -out cyc-a.csr
+	openssl x509 -req -in cyc-a.csr -CA cyc-b0.crt -CAkey cyc-b.key \
+	    -CAcreateserial -days 30 -extfile ca.ext -out cyc-a.crt
+	openssl req -new -key cyc-b.key -subj /CN=CycleB -out cyc-b.csr
+	openssl x509 -req -in cyc-b.csr -CA cyc-a.crt -CAkey cyc-a.key \
+	    -CAcreateserial -days 30 -extfile ca.ext -out cyc-b.crt
+	openssl x509 -req -in leaf.csr -CA cyc-a.crt -CAkey cyc-a.key \
+	    -CAcreateserial -days 30 -extfile leaf.ext -out cyc-leaf.crt
+) >"$T_TMP/fixtures.log" 2>&1 || { cat "$T_TMP/fixtures.log"; exit 1; }
+R=$(fresh_root)
+cp "$FX/cyc-a.crt" "$FX/cyc-b.crt" "$R/sslca/"
+cp "$FX/cyc-leaf.crt" "$R/sslcert/cycle.crt"
+cat "$FX/cyc-leaf.crt" "$FX/cyc-a.crt" "$FX/cyc-b.crt" > "$R/sslcert/loop.crt"
+h_case 0 "chain_complete   NO" "a leaf under two CAs that issue each other: show" \
+    show cycle
+h_case 0 "chain_complete   NO" "a file holding a chain that loops: show" \
+    show loop
+h_case 0 "CycleA" "list --ca with two CAs that issue each other" list --ca
+h_case 0 "cycle" "list --json with a looping chain" list --json
+
+# --- A hostile certdesk.conf ------------------------------------------
+R=$(fresh_root)
+printf '[server]\nhostname = evil\033[31m.example.com\n' > "$R/certdesk.conf"
+h_case 0 "\\x1b[31m" "a hostname with an escape in certdesk.conf: show escapes it" \
+    show mail
+# check prints its one summary line on stdout (the Nagios convention).
+h_case 1 "" "a hostname with an escape in certdesk.conf: check" check
+t_out_has "\x1b[31m" "check shows the hostname's escape as text"
+printf '[server\nhostname = x\n' > "$R/certdesk.conf"
+h_case 1 "certdesk.conf line 1: not valid INI" "a malformed certdesk.conf" list
+
 # --- Symlinks planted in sslcert/ --------------------------------------
 R=$(fresh_root)
 # Reading through a link is harmless; the contents must not be echoed.
