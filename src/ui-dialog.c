@@ -342,7 +342,22 @@ ui_dialog_choose(struct ui *ui, const char *title,
 	return choice;
 }
 
-/* Long work: the worker runs the store call, the UI thread spins. */
+/*
+ * Long work: the worker runs the store call, the UI thread spins.  The
+ * worker may report progress (ui_long_progress); the UI thread shows it.
+ */
+static pthread_mutex_t	 ui_progress_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		*ui_progress;
+
+void
+ui_long_progress(const char *msg)
+{
+	pthread_mutex_lock(&ui_progress_lock);
+	free(ui_progress);
+	ui_progress = msg != NULL ? util_escape(msg) : NULL;
+	pthread_mutex_unlock(&ui_progress_lock);
+}
+
 struct ui_long {
 	void		(*fn)(void *);
 	void		*arg;
@@ -390,7 +405,11 @@ ui_run_long(struct ui *ui, const char *what, void (*fn)(void *), void *arg)
 		return;
 	}
 	while (!ui_long_done(&l)) {
-		xasprintf(&line, "%c %s (%d s)", spin[i % 4], what, secs / 10);
+		pthread_mutex_lock(&ui_progress_lock);
+		xasprintf(&line, "%c %s (%d s)%s%s", spin[i % 4], what,
+		    secs / 10, ui_progress != NULL ? ": " : "",
+		    ui_progress != NULL ? ui_progress : "");
+		pthread_mutex_unlock(&ui_progress_lock);
 		ui_put_padded(LINES - 2, 0, COLS, line, ui_attr(UI_WARN));
 		free(line);
 		ui_refresh();
@@ -408,5 +427,6 @@ ui_run_long(struct ui *ui, const char *what, void (*fn)(void *), void *arg)
 	}
 	pthread_join(t, NULL);
 	pthread_mutex_destroy(&l.lock);
+	ui_long_progress(NULL);
 	flushinp();
 }

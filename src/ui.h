@@ -193,6 +193,8 @@ int	 ui_dialog_choose(struct ui *, const char *title,
 /* Run fn(arg) in a worker thread while a spinner shows what. */
 void	 ui_run_long(struct ui *, const char *what, void (*fn)(void *),
 	    void *arg);
+/* From the worker: a line of progress for the spinner (may be NULL). */
+void	 ui_long_progress(const char *);
 /* Redraw the current view (after a popup or a resize). */
 void	 ui_redraw(struct ui *);
 
@@ -221,7 +223,7 @@ void	 view_form_run(struct ui *, bool request);
 char	*ui_choose_file(struct ui *, const char *title, const char *start);
 void	 view_import_run(struct ui *);
 void	 view_export_run(struct ui *, enum store_area, const char *name);
-void	 view_engine_run(struct ui *, bool offer_restart);
+void	 view_engine_run(struct ui *, bool after_activate);
 
 /* view-list.c: confirmations for Remove and Set as active. */
 void	 view_list_remove(struct ui *, const struct store_entry *);
@@ -229,5 +231,7 @@ void	 view_list_activate(struct ui *, const struct store_entry *);
 
 /* The engine's state for the status line ("running", ...). */
 const char *view_engine_state(struct ui *);
+/* Look again (the pid file only, no network): after a reload. */
+void	 view_engine_refresh_state(struct ui *);
 
 #endif

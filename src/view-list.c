@@ -150,6 +150,7 @@ view_list_reload(struct ui *ui)
 	size_t			 i;
 	int			 status;
 
+	view_engine_refresh_state(ui);
 	status = store_list_entries(ui->store, ui->area, &list, &cause);
 	free(vl.load_error);
 	vl.load_error = NULL;
