@@ -270,6 +270,98 @@ t_ok "remove: a copy is kept in the backup folder" \
     sh -c "find '$ROOT' -path '*backup*' -name 'req1.csr' | grep -q ."
 tm send-keys -t t Escape
 
+# --- Import: the file selector, the masked password, the summary, commit.
+mkdir -p "$T_TMP/in"
+openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=import.example.com" \
+    -keyout "$T_TMP/in/k.pem" -out "$T_TMP/in/c.pem" 2>/dev/null
+openssl pkcs12 -export -in "$T_TMP/in/c.pem" -inkey "$T_TMP/in/k.pem" \
+    -out "$T_TMP/in/bundle.p12" -passout pass:Imp0rt-pw 2>/dev/null
+before=$(t_tree_hash "$ROOT")
+tm send-keys -t t i
+wait_for "Import: choose"
+screen_has "File: " "import: CDK's file selector opens"
+tm send-keys -t t C-u "$T_TMP/in/bundle.p12" Enter
+wait_for "is encrypted"
+tm send-keys -t t Imp0rt-pw
+wait_for "*********"
+screen_lacks "Imp0rt-pw" "import: the password is masked"
+tm send-keys -t t Enter
+wait_for "what will be stored where"
+screen_has "import.example.com" "import: the summary names the certificate"
+screen_has "0600" "import: the summary says the key is kept 0600"
+t_unchanged "$ROOT" "$before" "import: before Import is chosen"
+tm send-keys -t t Enter
+wait_for "F10 Quit"
+wait_for "import.example"
+imported=
+for f in "$ROOT"/sslcert/*.crt; do
+	if openssl x509 -in "$f" -noout -subject 2>/dev/null | grep -q import.example.com; then
+		imported=$(basename "$f" .crt)
+	fi
+done
+if [ -n "$imported" ] && [ "$(openssl_sha256 "$ROOT/sslcert/$imported.crt")" = \
+    "$(openssl_sha256 "$T_TMP/in/c.pem")" ]; then
+	t_pass "import: sslcert/$imported.crt holds the imported certificate"
+else
+	t_fail "import: the imported certificate is not in sslcert/"
+fi
+t_ok "import: its key is 0600" test "$(stat -c %a "$ROOT/sslcert/$imported.key" 2>/dev/null)" = 600
+
+# --- Export: what, format, destination; confirm before overwriting.
+tm send-keys -t t / i m p o r t Enter
+wait_for "Filter: import"
+tm send-keys -t t e
+wait_for "what?"
+tm send-keys -t t Enter
+wait_for "Format"
+tm send-keys -t t Enter
+wait_for "destination file"
+tm send-keys -t t C-u "$T_TMP/out.crt" Enter
+wait_for "Exported"
+if [ "$(openssl_sha256 "$T_TMP/out.crt")" = "$(openssl_sha256 "$T_TMP/in/c.pem")" ]; then
+	t_pass "export: OpenSSL reads the exported certificate"
+else
+	t_fail "export: out.crt is not the certificate"
+fi
+out_hash=$(sha256sum < "$T_TMP/out.crt")
+tm send-keys -t t e
+wait_for "what?"
+tm send-keys -t t Down Down Enter
+wait_for "Format"
+tm send-keys -t t Enter
+wait_for "Encrypt the key"
+tm send-keys -t t Enter
+wait_for "destination file"
+tm send-keys -t t C-u "$T_TMP/out.crt" Enter
+wait_for "exists. Replace it?"
+t_pass "export: an existing file is not replaced without asking"
+tm send-keys -t t Escape
+wait_for "destination file"
+tm send-keys -t t Escape
+wait_for "Nothing exported"
+t_ok "export: the existing file is kept" test "$(sha256sum < "$T_TMP/out.crt")" = "$out_hash"
+tm send-keys -t t e
+wait_for "what?"
+tm send-keys -t t End Enter
+wait_for "PKCS#12 profile"
+tm send-keys -t t Enter
+wait_for "PKCS#12 password"
+tm send-keys -t t P12-pw Enter
+wait_for "Again"
+tm send-keys -t t P12-pw Enter
+wait_for "destination file"
+tm send-keys -t t C-u "$T_TMP/out.p12" Enter
+wait_for "Exported"
+if openssl pkcs12 -in "$T_TMP/out.p12" -passin pass:P12-pw -nodes 2>/dev/null |
+    openssl x509 -noout -subject 2>/dev/null | grep -q import.example.com; then
+	t_pass "export: OpenSSL opens the PKCS#12 with its password"
+else
+	t_fail "export: OpenSSL cannot open out.p12"
+fi
+t_ok "export: the PKCS#12 is 0600" test "$(stat -c %a "$T_TMP/out.p12")" = 600
+tm send-keys -t t Escape
+wait_gone "Filter:"
+
 # --- Resize to 80x24 and back; too small says so and recovers.
 tm resize-window -t t -x 80 -y 24
 wait_for "1Help 2New 3Details"
@@ -330,6 +422,42 @@ else
 	t_fail "SIGHUP: cannot find the console's process"
 fi
 t_unchanged "$ROOT" "$before" "SIGHUP"
+
+# --- Set as active: the checklist, an explicit override, then the
+# offer to restart the engine, as the manual says.
+printf '\n[engine]\nrestart_command = /bin/sh -c "echo restarted > %s/restarted"\n' \
+    "$T_TMP" >> "$ROOT/certdesk.conf"
+tm send-keys -t t clear Enter
+run_console "$ROOT"
+wait_for "F10 Quit"
+tm send-keys -t t / w e b 1 Enter
+wait_for "Filter: web1"
+tm send-keys -t t a
+wait_for "Pre-activation checks"
+screen_has "[ok] key matches" "activate: the checklist shows the key check"
+screen_has "[NO] trusted" "activate: the checklist shows what fails"
+screen_has "Override" "activate: a failed check needs an explicit override"
+before=$(t_tree_hash "$ROOT")
+tm send-keys -t t Escape
+wait_for "Nothing changed"
+t_unchanged "$ROOT" "$before" "activate: Esc at the checklist"
+tm send-keys -t t a
+wait_for "Pre-activation checks"
+tm send-keys -t t Enter
+wait_for "Restart the engine?"
+if [ "$(openssl_sha256 "$ROOT/sslcert/server.crt")" = "$(openssl_sha256 "$ROOT/sslcert/web1.crt")" ]; then
+	t_pass "activate: server.crt is now web1's certificate"
+else
+	t_fail "activate: server.crt is not web1's certificate"
+fi
+screen_has "next time the Engine is started" "activate: the manual's words"
+tm send-keys -t t Enter
+wait_for "Engine restarted"
+t_ok "activate: the engine's restart_command ran" test -f "$T_TMP/restarted"
+tm send-keys -t t Enter
+wait_for "F10 Quit"
+tm send-keys -t t q
+wait_for "EXIT=0"
 
 # --- Monochrome (TERM=vt100) and NO_COLOR: meaning without colour.
 tm send-keys -t t clear Enter
