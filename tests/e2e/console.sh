@@ -80,10 +80,17 @@ start_terminal() {
 }
 
 # run_console ROOT [ENV...]: start the console in the terminal's shell.
+# Each run prints its own exit marker (EXIT<run>=<code>), so an earlier
+# run's marker still on the screen cannot be mistaken for this one's.
+RUN=0
 run_console() {
 	local root=$1; shift
-	tm send-keys -t t "echo BEFORE-RUN; env $* CERTDESK_ROOT='$root' '$CERTDESK'; echo EXIT=\$?" Enter
+	RUN=$((RUN + 1))
+	tm send-keys -t t "echo BEFORE-RUN; env $* CERTDESK_ROOT='$root' '$CERTDESK'; echo EXIT$RUN=\$?" Enter
 }
+
+# wait_exit CODE: the last run ended with CODE.
+wait_exit() { wait_for "EXIT$RUN=$1"; }
 
 # The fingerprint as openssl prints it, lowercase, no colons.
 openssl_sha256() {
@@ -291,8 +298,8 @@ screen_has "import.example.com" "import: the summary names the certificate"
 screen_has "0600" "import: the summary says the key is kept 0600"
 t_unchanged "$ROOT" "$before" "import: before Import is chosen"
 tm send-keys -t t Enter
-wait_for "F10 Quit"
-wait_for "import.example"
+wait_gone "what will be stored where"
+wait_for "imported "
 imported=
 for f in "$ROOT"/sslcert/*.crt; do
 	if openssl x509 -in "$f" -noout -subject 2>/dev/null | grep -q import.example.com; then
@@ -388,7 +395,7 @@ wait_for "F10 Quit"
 
 # --- Quit restores the terminal: the shell's screen is back.
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 screen_has "BEFORE-RUN" "quit: the shell's screen is back"
 screen_lacks "F10 Quit" "quit: the console is gone"
 # The marker is computed, so the command line itself cannot match it.
@@ -402,7 +409,7 @@ tm send-keys -t t clear Enter
 run_console "$ROOT"
 wait_for "F10 Quit"
 tm send-keys -t t C-c
-wait_for "EXIT=130"
+wait_exit 130
 screen_lacks "F10 Quit" "Ctrl-C: the console is gone"
 tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e icanon | tr '\n' ' '; echo stty=\$((40+3))" Enter
 wait_for "stty=43"
@@ -416,7 +423,7 @@ wait_for "F10 Quit"
 pid=$(pgrep -n -f "^$CERTDESK\$" || true)
 if [ -n "$pid" ]; then
 	kill -HUP "$pid"
-	wait_for "EXIT=129"
+	wait_exit 129
 	t_pass "SIGHUP: the console ended"
 else
 	t_fail "SIGHUP: cannot find the console's process"
@@ -457,7 +464,7 @@ t_ok "activate: the engine's restart_command ran" test -f "$T_TMP/restarted"
 tm send-keys -t t Enter
 wait_for "F10 Quit"
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 
 # --- Monochrome (TERM=vt100) and NO_COLOR: meaning without colour.
 tm send-keys -t t clear Enter
@@ -469,13 +476,13 @@ else
 	t_pass "NO_COLOR: no colours on the screen"
 fi
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 tm send-keys -t t clear Enter
 run_console "$ROOT" TERM=vt100
 wait_for "F10 Quit"
 screen_has "* active      server" "TERM=vt100: the list is drawn"
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 t_pass "TERM=vt100: quits"
 
 # A certificate about to expire is flagged in words, not only colour.
@@ -495,13 +502,13 @@ case $row in
 esac
 screen_has "EC P-256" "expired: the key type column"
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 
 # --- Scripted keys (tig's way): keys from a file, the screen dumped.
 printf '%s\n' '<Dump>' '?' '<Dump>' '<Esc>' 'q' > "$T_TMP/keys"
 tm send-keys -t t clear Enter
 run_console "$ROOT" CERTDESK_UI_SCRIPT="$T_TMP/keys" CERTDESK_UI_DUMP="$T_TMP/dump"
-wait_for "EXIT=0"
+wait_exit 0
 if grep -q '^\* active      server' "$T_TMP/dump" 2>/dev/null &&
     grep -q 'Help: keys' "$T_TMP/dump"; then
 	t_pass "scripted keys: the dumps show the list, then the help"
