@@ -114,16 +114,12 @@ view_list_matches(const struct store_entry *e, const char *filter)
 	return false;
 }
 
+/* Show the entries matching the filter; keep (may be NULL) stays selected. */
 static void
-view_list_apply_filter(struct ui *ui)
+view_list_filter_keep(struct ui *ui, const char *keep)
 {
-	const struct store_entry	*cur;
-	char				*keep = NULL;
-	size_t				 i;
+	size_t	i;
 
-	cur = view_list_selected(ui);
-	if (cur != NULL)
-		keep = xstrdup(cur->name);
 	free(vl.shown);
 	vl.shown = NULL;
 	vl.n_shown = 0;
@@ -139,16 +135,28 @@ view_list_apply_filter(struct ui *ui)
 		if (strcmp(vl.list->v[vl.shown[i]].name, keep) == 0)
 			ui->selected = (int)i;
 	}
+}
+
+static void
+view_list_apply_filter(struct ui *ui)
+{
+	const struct store_entry	*cur;
+	char				*keep = NULL;
+
+	cur = view_list_selected(ui);
+	if (cur != NULL)
+		keep = xstrdup(cur->name);
+	view_list_filter_keep(ui, keep);
 	free(keep);
 }
 
 int
 view_list_reload(struct ui *ui)
 {
-	struct store_list	*list = NULL;
-	char			*cause = NULL;
-	size_t			 i;
-	int			 status;
+	const struct store_entry	*cur;
+	struct store_list		*list = NULL;
+	char				*cause = NULL, *keep;
+	int				 status;
 
 	view_engine_refresh_state(ui);
 	status = store_list_entries(ui->store, ui->area, &list, &cause);
@@ -160,19 +168,17 @@ view_list_reload(struct ui *ui)
 		free(cause);
 		list = NULL;
 	}
+	/* The selection is remembered by name: the old list goes now. */
+	cur = view_list_selected(ui);
+	keep = xstrdup(ui->select_name != NULL ? ui->select_name :
+	    (cur != NULL ? cur->name : ""));
+	free(ui->select_name);
+	ui->select_name = NULL;
 	if (vl.list != NULL)
 		store_list_free(vl.list);
 	vl.list = list;
-	view_list_apply_filter(ui);
-	if (ui->select_name != NULL) {
-		for (i = 0; i < vl.n_shown; i++) {
-			if (strcmp(vl.list->v[vl.shown[i]].name,
-			    ui->select_name) == 0)
-				ui->selected = (int)i;
-		}
-		free(ui->select_name);
-		ui->select_name = NULL;
-	}
+	view_list_filter_keep(ui, keep);
+	free(keep);
 	return status;
 }
 

@@ -251,6 +251,31 @@ screen_lacks "M-" "non-ASCII: the pane has no M- escapes"
 tm send-keys -t t Escape
 wait_gone "Filter:"
 
+# --- Certificate text is data: a control sequence in a subject is shown
+# escaped, never sent to the terminal.
+subj=$(printf '/CN=evil\033[2Jcleared/O=x')
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -utf8 -days 30 \
+    -subj "$subj" -keyout "$ROOT/sslcert/evil.key" -out "$ROOT/sslcert/evil.crt" 2>/dev/null
+tm send-keys -t t C-l
+wait_for 'evil\x1b'
+screen_has "* active      server" "escapes: the screen was not cleared by the subject"
+tm send-keys -t t / e v i l Enter
+wait_for 'CN=evil\x1b[2Jcleared'
+t_pass "escapes: the pane shows the subject's ESC as \\x1b"
+tm send-keys -t t Escape
+wait_gone "Filter:"
+rm -f "$ROOT/sslcert/evil.key" "$ROOT/sslcert/evil.crt"
+tm send-keys -t t C-l
+wait_gone 'evil\x1b'
+
+# --- Tab switches to the intermediates in sslca/ and back.
+tm send-keys -t t Tab
+wait_for "Intermediate certificates (sslca/)"
+screen_has "No intermediate certificates" "Tab: sslca/ is empty here, and says so"
+tm send-keys -t t Tab
+wait_for "Server certificates (sslcert/)"
+screen_has "* active      server" "Tab: back to sslcert/"
+
 # --- Remove of the active pair is refused and nothing changes.
 before=$(t_tree_hash "$ROOT")
 tm send-keys -t t Home d
