@@ -41,6 +41,7 @@ struct store {
 	/* Loaded on first use: the system trust store and sslca/. */
 	gnutls_x509_trust_list_t	 system_trust;
 	bool				 system_trust_loaded;
+	char				*trust_error;	/* trust_file unusable */
 	gnutls_x509_crt_t		*ca_pool;
 	unsigned			 n_ca_pool;
 	bool				 ca_pool_loaded;
@@ -121,6 +122,8 @@ int	store_build_chain(struct store *, gnutls_x509_crt_t leaf,
 	    char **why);
 int	store_chain_trusted(struct store *, gnutls_x509_crt_t *chain,
 	    unsigned n, bool *trusted, char **why);
+/* [server] trust_file as a path (relative to the root), or NULL. */
+char	*store_trust_file(const struct store *);
 /* Forget what was loaded from sslca/ and sslcert/server.crt. */
 void	store_forget_cache(struct store *);
 /* The active leaf's SHA-256 ("" when there is none). */

@@ -58,11 +58,24 @@ store_load_ca_pool(struct store *st, char **cause)
 }
 
 /* The system trust store, or [server] trust_file when configured. */
+char *
+store_trust_file(const struct store *st)
+{
+	const char	*file = store_config_get(st, "server", "trust_file");
+
+	if (file == NULL || *file == '\0')
+		return NULL;
+	/* A relative path is relative to the server root, not the cwd. */
+	if (file[0] == '/')
+		return xstrdup(file);
+	return util_path_join(st->root, file);
+}
+
 static int
 store_load_system_trust(struct store *st, char **cause)
 {
-	const char	*file;
-	int		 ret;
+	char	*path;
+	int	 ret;
 
 	if (st->system_trust_loaded)
 		return STORE_OK;
@@ -72,10 +85,16 @@ store_load_system_trust(struct store *st, char **cause)
 		return STORE_FAIL;
 	}
 	st->system_trust_loaded = true;
-	file = store_config_get(st, "server", "trust_file");
-	if (file != NULL && *file != '\0')
+	if ((path = store_trust_file(st)) != NULL) {
 		ret = gnutls_x509_trust_list_add_trust_file(st->system_trust,
-		    file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+		    path, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+		/* Say so, rather than calling every chain untrusted. */
+		if (ret <= 0)
+			xasprintf(&st->trust_error, "trust_file %s in "
+			    "certdesk.conf holds no readable certificate; fix "
+			    "the path or remove the setting", path);
+		free(path);
+	}
 	else
 		ret = gnutls_x509_trust_list_add_system_trust(st->system_trust,
 		    0, 0);
@@ -230,6 +249,10 @@ store_chain_trusted(struct store *st, gnutls_x509_crt_t *chain, unsigned n,
 	}
 	if (status == 0) {
 		*trusted = true;
+		return STORE_OK;
+	}
+	if (st->trust_error != NULL) {
+		util_set_cause(why, "%s", st->trust_error);
 		return STORE_OK;
 	}
 	if (n == 1 && x509_crt_is_self_signed(chain[0]))
