@@ -98,6 +98,25 @@ openssl_sha256() {
 	    tr 'A-F' 'a-f'
 }
 
+# --- Before any terminal: errors go to stderr with the contract's codes.
+T_RC=0
+T_ERR=$(env -u CERTDESK_ROOT "$CERTDESK" --root "$T_TMP/no-such-root" </dev/null 2>&1 >/dev/null) || T_RC=$?
+if [ "$T_RC" != 0 ] && [ -n "$T_ERR" ]; then
+	t_pass "no terminal, bad root: refused with a message (exit $T_RC)"
+else
+	t_fail "no terminal, bad root: exit $T_RC, message '$T_ERR'"
+fi
+ROOT0=$(t_new_root mail.example.com)
+T_RC=0
+T_ERR=$("$CERTDESK" --root "$ROOT0" </dev/null 2>&1 >/dev/null) || T_RC=$?
+t_rc 1 "no terminal: the console refuses"
+t_err_has "needs a terminal" "no terminal: it says why"
+if [ ! -e "$ROOT0/sslcert/server.crt" ]; then
+	t_pass "no terminal: nothing was created"
+else
+	t_fail "no terminal: the first-run pair was created anyway"
+fi
+
 ROOT=$(t_new_root mail.example.com)
 
 # --- First start on an empty root shows the first-run certificate.
@@ -186,7 +205,8 @@ fi
 tm send-keys -t t r
 wait_for "Generate Certificate: New certificate request"
 screen_lacks "Validity (days)" "request form: no validity (certificates only)"
-tm send-keys -t t Tab GB Tab Tab Tab Tab Tab Tab Tab req1
+# Key Type is a choice: Right moves from rsa3072 to ecdsa-p256.
+tm send-keys -t t Tab GB Tab Tab Tab Tab Tab Tab Right Tab req1
 tm send-keys -t t F2
 wait_for "F10 Quit"
 wait_for "req1"
@@ -197,6 +217,11 @@ else
 	t_fail "request: OpenSSL cannot verify req1.csr"
 fi
 screen_has "request" "request: listed as a request"
+if openssl req -in "$ROOT/sslcert/req1.csr" -noout -text 2>/dev/null | grep -q 'id-ecPublicKey'; then
+	t_pass "request: the chosen key type (ecdsa-p256) was used"
+else
+	t_fail "request: req1.csr does not hold an ECDSA key"
+fi
 
 # --- Filter as you type, then the details show OpenSSL's SHA-256.
 tm send-keys -t t / w e b
@@ -457,7 +482,8 @@ t_unchanged "$ROOT" "$before" "SIGHUP"
 
 # --- Set as active: the checklist, an explicit override, then the
 # offer to restart the engine, as the manual says.
-printf '\n[engine]\nrestart_command = /bin/sh -c "echo restarted > %s/restarted"\n' \
+# The restart takes two seconds: the console must show that it works.
+printf '\n[engine]\nrestart_command = /bin/sh -c "sleep 2; echo restarted > %s/restarted"\n' \
     "$T_TMP" >> "$ROOT/certdesk.conf"
 tm send-keys -t t clear Enter
 run_console "$ROOT"
@@ -484,6 +510,10 @@ else
 fi
 screen_has "next time the Engine is started" "activate: the manual's words"
 tm send-keys -t t Enter
+wait_for "Restarting the engine"
+t_pass "long work: a progress line shows while the engine restarts"
+wait_for "(1 s)"
+t_pass "long work: the progress line keeps moving (the screen is not frozen)"
 wait_for "Engine restarted"
 t_ok "activate: the engine's restart_command ran" test -f "$T_TMP/restarted"
 tm send-keys -t t Enter
