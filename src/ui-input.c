@@ -165,7 +165,7 @@ ui_stop_on_signal(void)
 	exit(128 + sig);
 }
 
-int
+static int
 ui_getkey_timeout(int ms)
 {
 	int	k;
@@ -220,11 +220,6 @@ ui_key_is_enter(int k)
 	return k == '\n' || k == '\r' || k == KEY_ENTER;
 }
 
-bool
-ui_key_is_cancel(int k)
-{
-	return k == UI_KEY_ESC || k == KEY_F(10);
-}
 
 static bool
 ui_is_continuation(char c)

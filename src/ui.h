@@ -66,8 +66,6 @@ enum ui_role {
 /* ui-screen.c */
 int	 ui_screen_start(char **cause);
 void	 ui_screen_end(void);
-bool	 ui_screen_started(void);
-bool	 ui_screen_colour(void);
 int	 ui_attr(enum ui_role);
 bool	 ui_screen_too_small(void);
 void	 ui_screen_show_too_small(void);
@@ -76,7 +74,6 @@ void	 ui_refresh_row(int y, WINDOW *over);
 void	 ui_clear_line(int y);
 int	 ui_put(int y, int x, int width, const char *text, int attr);
 int	 ui_put_padded(int y, int x, int width, const char *text, int attr);
-void	 ui_fill(int y, int x, int width, int attr);
 /* A copy of text fitted into width columns ('~' marks a cut). */
 char	*ui_fit(const char *text, int width);
 /* text escaped for CDK markup ('<' and '>' doubled up) and for control. */
@@ -87,10 +84,8 @@ int	 ui_screen_signal(void);
 /* ui-input.c: the one input seam. */
 void	 ui_input_init(void);
 int	 ui_getkey(void);
-int	 ui_getkey_timeout(int ms);
 /* The same key for function keys and their letter twins, etc. */
 bool	 ui_key_is_enter(int);
-bool	 ui_key_is_cancel(int);
 /* How a widget run ended. */
 enum ui_run_result {
 	UI_RUN_DONE,		/* the widget finished normally */
@@ -203,7 +198,6 @@ int	 ui_main(struct cli_ctx *);
 
 /* view-list.c */
 void	 view_list_run(struct ui *);
-void	 view_list_draw(struct ui *);
 int	 view_list_reload(struct ui *);
 
 /* view-details.c, view-help.c: full-screen scrollable text. */

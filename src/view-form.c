@@ -241,6 +241,9 @@ form_draw_cb(struct ui *ui, void *arg)
 	ui_put(-1, 0, 3, " ", A_NORMAL);
 	ui_put(-1, 0, 9, "BTab Up", ui_attr(UI_KEY));
 	ui_put(-1, 0, 12, " Previous ", ui_attr(UI_KEYLABEL));
+	ui_put(-1, 0, 3, " ", A_NORMAL);
+	ui_put(-1, 0, 2, "F1", ui_attr(UI_KEY));
+	ui_put(-1, 0, 8, " Help ", ui_attr(UI_KEYLABEL));
 }
 
 /*
@@ -545,6 +548,14 @@ view_form_run(struct ui *ui, bool request)
 		case KEY_F(2):
 			if (form_submit(&v))
 				done = true;
+			rebuild = true;
+			continue;
+		case KEY_F(1):
+			/* Help over the form; the widgets are built again. */
+			form_save(&v);
+			view_help_run(ui);
+			ui->draw = form_draw_cb;
+			ui->draw_arg = &v;
 			rebuild = true;
 			continue;
 		}

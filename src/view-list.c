@@ -530,13 +530,15 @@ view_list_draw_message(struct ui *ui)
 	ui_free_lines(lines, n);
 }
 
+static void	view_list_draw(struct ui *);
+
 static void
 view_list_draw_cb(struct ui *ui, void *arg)
 {
 	view_list_draw(ui);
 }
 
-void
+static void
 view_list_draw(struct ui *ui)
 {
 	struct view_list_cols	c;
