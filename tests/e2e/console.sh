@@ -470,7 +470,8 @@ t_unchanged "$ROOT" "$before" "Ctrl-C"
 tm send-keys -t t clear Enter
 run_console "$ROOT"
 wait_for "F10 Quit"
-pid=$(pgrep -n -f "^$CERTDESK\$" || true)
+# The console is the child of the pane's shell (env execs it).
+pid=$(pgrep -P "$(tm display-message -p -t t '#{pane_pid}')" | head -n 1 || true)
 if [ -n "$pid" ]; then
 	kill -HUP "$pid"
 	wait_exit 129
