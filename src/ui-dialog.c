@@ -270,8 +270,14 @@ ui_dialog_prompt(struct ui *ui, const char *title, const char *label,
 		drawCDKEntry(e, TRUE);
 		r = ui_widget_run(ObjOf(e), NULL, NULL);
 		curs_set(0);
-		free(keep);
+		if (masked)
+			util_free_secret(keep, strlen(keep));
+		else
+			free(keep);
 		keep = xstrdup(getCDKEntryValue(e));
+		/* CDK frees its copy without wiping it. */
+		if (masked && e->info != NULL)
+			explicit_bzero(e->info, strlen(e->info));
 		destroyCDKEntry(e);
 		ui_redraw(ui);
 		if (r == UI_RUN_RESIZE)
