@@ -424,6 +424,43 @@ tm resize-window -t t -x 80 -y 24
 wait_for "1Help 2New 3Details"
 screen_has "* active      server" "resize 80x24: the list is redrawn"
 screen_has "10Quit" "resize 80x24: the key bar fits"
+# The whole form at 80x24, compared with the screen it must be (tig's way).
+tm send-keys -t t F4
+wait_for "Generate Certificate: New certificate request"
+expected='
+ Generate Certificate: New certificate request
+ A new private key with a self-signed certificate or a certificate request.
+ Fields marked * are required.
+
+  Hostname *         mail.example.com________________________________
+  Country *          ________________________________________________
+  Organization Name  ________________________________________________
+  Organization Unit  ________________________________________________
+  City               ________________________________________________
+  State or Province  ________________________________________________
+  Additional Names   ________________________________________________
+  Key Type           rsa3072
+  Entry Name         ________________________________________________
+
+                     [  OK  ]   [ Cancel ]
+
+
+
+
+
+
+
+Give the server'"'"'s DNS name, e.g. mail.example.com
+F2 Submit  Esc Cancel  Tab Down Next field  BTab Up Previous  F1 Help'
+actual=$(printf '\n'; screen | sed 's/[[:space:]]*$//')
+if [ "$actual" = "$expected" ]; then
+	t_pass "resize 80x24: the request form is exactly the expected screen"
+else
+	t_fail "resize 80x24: the request form differs from the expected screen"
+	diff <(echo "$expected") <(echo "$actual") | sed 's/^/#   /'
+fi
+tm send-keys -t t Escape
+wait_for "1Help 2New"
 tm resize-window -t t -x 100 -y 30
 wait_for "F10 Quit"
 screen_has "F1 Help" "resize back to 100x30: the wide key bar"
