@@ -332,8 +332,12 @@ import_pkcs12(struct import_input *in, const char *file,
 		if (password == NULL)
 			return import_need_password(file, cause);
 		ret = gnutls_pkcs12_verify_mac(p12, password);
-		if (ret == GNUTLS_E_MAC_VERIFY_FAILED)
-			return import_wrong_password(file, cause);
+		if (ret == GNUTLS_E_MAC_VERIFY_FAILED) {
+			/* A damaged bundle fails its MAC the same way. */
+			util_set_cause(cause, "the password for %s is wrong "
+			    "(or the file is damaged)", file);
+			return STORE_FAIL;
+		}
 		if (ret < 0)
 			return import_pkcs12_error(file, ret, cause);
 	}
