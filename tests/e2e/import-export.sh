@@ -391,13 +391,8 @@ t_run --root "$r" export mail --what certificate --out -
 t_rc 0 "export --out -"
 t_ok "--out - writes the certificate on stdout" \
 	test "$(printf '%s\n' "$T_OUT" | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)" = "$(fp "$FX/leaf.pem")"
+t_ok "the intermediate is named after its CN" test -f "$r/sslca/Test-Intermediate-CA.crt"
 t_run --root "$r" export Test-Intermediate-CA --ca --what certificate --out "$O/int.pem"
-if [ "$T_RC" != 0 ]; then
-	# The name comes from the CN; find it.
-	n=$(cd "$r/sslca" && grep -l . -- *.crt | while read -r f; do
-		[ "$(fp "$f")" = "$(fp "$FX/int.pem")" ] && echo "${f%.crt}"; done)
-	t_run --root "$r" export "$n" --ca --what certificate --out "$O/int.pem"
-fi
 t_rc 0 "export --ca of an intermediate"
 t_ok "the exported intermediate is the intermediate" test "$(fp "$O/int.pem")" = "$(fp "$FX/int.pem")"
 
