@@ -20,9 +20,14 @@ key_pub() { openssl pkey -pubout -in "$1" ${2:+-passin "file:$2"} 2>/dev/null; }
 mode_of() { stat -c %a "$1"; }
 # Count the certificates in a PEM file.
 n_certs() { grep -c -- '-----BEGIN CERTIFICATE-----' "$1"; }
-# A JSON field of `show NAME --json`, via jq.
+# A JSON field of `show NAME --json` (a dotted path), printed as JSON.
 show_field() {
-	"$CERTDESK" --root "$1" show "$2" --json 2>/dev/null | jq -r "$3"
+	"$CERTDESK" --root "$1" show "$2" --json 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+	v = v[k]
+print(json.dumps(v))' "$3" 2>/dev/null
 }
 
 # t_pair ROOT NAME CERT DESC: sslcert/NAME.crt is CERT's leaf, NAME.key
@@ -45,7 +50,7 @@ t_pair() {
 	else
 		t_fail "$d: the key is not mode 0600"
 	fi
-	if [ "$(show_field "$r" "$n" .checks.key_matches)" = true ]; then
+	if [ "$(show_field "$r" "$n" checks.key_matches)" = true ]; then
 		t_pass "$d: show --json says key_matches"
 	else
 		t_fail "$d: show --json does not say key_matches"
@@ -138,7 +143,10 @@ if [ -f "$r/sslcert/mail.example.com.crt" ] && [ ! -e "$r/sslcert/mail.example.c
 else
 	t_fail "keyless: expected sslcert/mail.example.com.crt and no key"
 fi
-if "$CERTDESK" --root "$r" list --json 2>/dev/null | jq -e '.[] | select(.name == "mail.example.com" and .kind == "certificate" and .has_key == false)' >/dev/null; then
+if "$CERTDESK" --root "$r" list --json 2>/dev/null | python3 -c '
+import json, sys
+sys.exit(not any(e["name"] == "mail.example.com" and e["kind"] == "certificate"
+    and e["has_key"] is False for e in json.load(sys.stdin)))'; then
 	t_pass "keyless: list --json shows the certificate, has_key false"
 else
 	t_fail "keyless: list --json does not show the certificate"
