@@ -53,7 +53,7 @@ list_json_time(time_t t)
 static json_t *
 list_json_entry(const struct store_entry *e)
 {
-	json_t	*o = json_object(), *checks = json_object();
+	json_t	*o = json_object(), *checks;
 	char	 key[64];
 	int	 i;
 
@@ -68,6 +68,7 @@ list_json_entry(const struct store_entry *e)
 		json_object_set_new(o, "error", list_json_text(e->error));
 		return o;
 	}
+	checks = json_object();
 	json_object_set_new(o, "has_key", json_boolean(e->has_key));
 	json_object_set_new(o, "key_path", list_json_text(e->key_path));
 	json_object_set_new(o, "common_name", list_json_text(e->common_name));
@@ -113,7 +114,12 @@ list_json_entry(const struct store_entry *e)
 static void
 list_json_print(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/*
+	 * ASCII only: jansson escapes C0 controls but passes C1 ones (U+009B
+	 * is CSI) through raw, and a certificate's fields are a stranger's.
+	 */
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(j);
 }
@@ -387,7 +393,12 @@ cli_cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("show", "give one entry NAME");
-	if ((ret = cli_open_store(ctx, true)) != EXIT_DONE)
+	/*
+	 * Only 'show server' makes the first-run pair: a name that is
+	 * wrong must leave the folder as it was.
+	 */
+	if ((ret = cli_open_store(ctx, area == STORE_AREA_SERVER &&
+	    strcmp(argv[optind], "server") == 0)) != EXIT_DONE)
 		return ret;
 	if ((ret = store_show_entry(ctx->store, area, argv[optind], &e,
 	    &cause)) != STORE_OK) {

@@ -85,16 +85,16 @@ cache_context(struct store *st, enum store_area area, char out[65])
 	struct util_buf	 b = { 0 };
 	struct dirent	*de;
 	DIR		*d;
-	const char	*trust;
-	char		**names = NULL, *path;
+	char		*trust, **names = NULL, *path;
 	size_t		 n = 0, i;
 	unsigned char	 h[32];
 
 	util_buf_printf(&b, "%s|%d|%s|", st->root, (int)area, st->hostname);
-	trust = store_config_get(st, "server", "trust_file");
+	trust = store_trust_file(st);
 	util_buf_printf(&b, "%s|", trust != NULL ? trust : "");
 	cache_stat_text(&b, trust != NULL ? trust :
 	    "/etc/ssl/certs/ca-certificates.crt");
+	free(trust);
 	path = util_path_join(st->sslcert, "server.crt");
 	cache_stat_text(&b, path);
 	free(path);
@@ -107,7 +107,8 @@ cache_context(struct store *st, enum store_area area, char out[65])
 		}
 		closedir(d);
 	}
-	qsort(names, n, sizeof *names, cache_compare_text);
+	if (n > 1)	/* qsort(NULL, 0) is undefined: an empty sslca/ */
+		qsort(names, n, sizeof *names, cache_compare_text);
 	for (i = 0; i < n; i++) {
 		util_buf_printf(&b, "%s=", names[i]);
 		path = util_path_join(st->sslca, names[i]);
@@ -447,7 +448,8 @@ cache_read(struct store_cache *c)
 		cache_records_free(c);
 		return;
 	}
-	qsort(c->v, c->n, sizeof *c->v, cache_compare_records);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof *c->v, cache_compare_records);
 }
 
 struct store_cache *

@@ -76,7 +76,8 @@ store_list_entries(struct store *st, enum store_area area,
 		names[n++] = name;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, list_compare_names);
+	if (n > 1)	/* qsort(NULL, 0) is undefined: an empty folder */
+		qsort(names, n, sizeof *names, list_compare_names);
 
 	cache = store_cache_open(st, area);
 	list = xcalloc(1, sizeof *list);

@@ -214,6 +214,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	free(path);
 	/* A fixed clock: the same input takes the same path every run. */
 	setenv("CERTDESK_NOW", "1800000000", 1);
+	/* The entry cache, if list uses it, stays in the scratch root. */
+	path = util_path_join(fz_root, "cache");
+	setenv("CERTDESK_CACHE", path, 1);
+	free(path);
 	unsetenv("CERTDESK_ROOT");
 
 	memset(&o, 0, sizeof o);
