@@ -1338,7 +1338,7 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	char			 fp[65], *name = NULL, *path, *kpath;
 	char			*e;
 	int			 status = STORE_FAIL;
-	bool			 key_only = false;
+	bool			 key_only = false, orphan;
 
 	if (x509_crt_sha256_hex(crt, fp) != STORE_OK ||
 	    x509_crt_key_id(crt, id) != STORE_OK) {
@@ -1407,7 +1407,14 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		    "under another name (--name NAME), then activate it");
 		return STORE_INVALID;
 	}
-	if (!key_only && same != NULL && (same->has_crt ||
+	/*
+	 * A key alone under the name, and it is ours: the first half of an
+	 * import interrupted before the certificate landed.
+	 */
+	orphan = !key_only && same != NULL && same->has_key &&
+	    !same->has_crt && !same->has_csr && same->key_ok &&
+	    import_id_eq(same->key_id, id);
+	if (!key_only && !orphan && same != NULL && (same->has_crt ||
 	    (same->has_key && req != same) || (same->has_csr && req != same))) {
 		e = util_escape(name);
 		util_set_cause(cause, "an entry named %s already exists and "
@@ -1437,8 +1444,15 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		path = NULL;
 	}
 
-	if (import_plan_key(s, plan, name, in, req, pair, &b, sum, cause) !=
-	    STORE_OK)
+	if (orphan) {
+		if (import_plan_keep(plan, kpath, NULL, NULL, cause) != STORE_OK)
+			goto fail;
+		e = util_escape(name);
+		util_buf_printf(sum, "  its key is already in sslcert/%s.key "
+		    "(left by an interrupted import)\n", e);
+		free(e);
+	} else if (import_plan_key(s, plan, name, in, req, pair, &b, sum,
+	    cause) != STORE_OK)
 		goto fail;
 
 	if (b.len > 0) {

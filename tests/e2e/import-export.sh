@@ -169,6 +169,22 @@ t_out_has "the key is added" "the summary says the key is added"
 t_pair "$r4" old.example.com "$FX/old.pem" "a key added to a keyless entry"
 t_ok "no second entry was made" test "$(ls "$r4/sslcert" | grep -c old)" = 2
 
+# An import interrupted after the key landed (kill -9): the key alone is
+# there; the same import again completes the pair.
+r5=$(t_new_root)
+openssl pkey -in "$FX/leaf.key" -out "$r5/sslcert/mail.key" 2>/dev/null
+chmod 600 "$r5/sslcert/mail.key"
+t_run --root "$r5" import "$FX/leaf.pem" --key "$FX/leaf.key" --name mail
+t_rc 0 "an import over its own interrupted first half"
+t_out_has "interrupted import" "the summary says the key was already there"
+t_pair "$r5" mail "$FX/leaf.pem" "a completed interrupted import"
+openssl pkey -in "$FX/other.key" -out "$r5/sslcert/stray.key" 2>/dev/null
+h=$(t_tree_hash "$r5")
+t_run --root "$r5" import "$FX/ec.pem" --key "$FX/ec.key" --name stray
+t_rc 2 "a name holding another key"
+t_err_has "already exists" "a name holding another key is refused"
+t_unchanged "$r5" "$h" "a name holding another key"
+
 # The same again: nothing is stored twice.
 h=$(t_tree_hash "$r")
 t_run --root "$r" import "$FX/fullchain.pem"
