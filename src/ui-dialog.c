@@ -300,7 +300,8 @@ ui_dialog_choose(struct ui *ui, const char *title,
 	CDKSCROLL	*s;
 	char		**rows, *t;
 	size_t		  i;
-	int		  choice = -1, width = 0, w, height, current = initial;
+	int		  choice = -1, width = 0, w, height;
+	int		  current = initial;
 	enum ui_run_result r;
 
 	rows = xcalloc(n, sizeof *rows);
@@ -398,7 +399,7 @@ void
 ui_run_long(struct ui *ui, const char *what, void (*fn)(void *), void *arg)
 {
 	static const char	 spin[] = "|/-\\";
-	struct ui_long		 l = { .fn = fn, .arg = arg, .done = false };
+	struct ui_long		 l = { .fn = fn, .arg = arg };
 	pthread_t		 t;
 	char			*line;
 	int			 i = 0, k, secs = 0;

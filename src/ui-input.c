@@ -334,7 +334,8 @@ ui_entry_inject_bytes(CDKENTRY *e, int key)
 		for (guard = 0; guard < 4; guard++) {
 			done = o->fn->injectObj(o, (chtype)key);
 			pos = ui_entry_cursor(e);
-			if (e->info == NULL || !ui_is_continuation(e->info[pos]))
+			if (e->info == NULL ||
+			    !ui_is_continuation(e->info[pos]))
 				break;
 		}
 		return done;

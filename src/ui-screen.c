@@ -121,7 +121,8 @@ ui_screen_start(char **cause)
 	}
 	if (newterm(NULL, stdout, stdin) == NULL) {
 		util_set_cause(cause, "cannot start the console on terminal "
-		    "type '%s': set TERM to one in the terminfo database", term);
+		    "type '%s': set TERM to one in the terminfo database",
+		    term);
 		return STORE_FAIL;
 	}
 	ui_started = true;

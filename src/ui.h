@@ -25,7 +25,7 @@
 #define UI_MIN_LINES	24
 
 /* Keys of our own, beyond curses' range. */
-#define UI_KEY_NONE	(KEY_MAX + 1)	/* nothing (a handled global key) */
+#define UI_KEY_NONE	(KEY_MAX + 1)	/* nothing: a handled key */
 #define UI_KEY_ESC	27
 #define UI_KEY_CTRL(c)	((c) & 0x1f)
 
@@ -41,7 +41,7 @@ struct ui {
 	int		 selected;	/* index in the shown list */
 	int		 top;		/* first shown row */
 	char		*filter;	/* NULL: no filter */
-	char		*select_name;	/* select this entry after a reload */
+	char		*select_name;	/* select it after a reload */
 	/* The view under any popup, redrawn after a popup or a resize. */
 	void		(*draw)(struct ui *, void *);
 	void		*draw_arg;
@@ -150,7 +150,7 @@ enum ui_action {
 
 struct ui_action_info {
 	const char	*name;
-	const char	*label;		/* key bar label; NULL: not on it */
+	const char	*label;		/* key bar label, or NULL */
 	int		 key;
 	int		 letter;
 	const char	*keys;		/* as shown in the help */
@@ -171,7 +171,8 @@ void	 ui_set_message(struct ui *, bool error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 ui_clear_message(struct ui *);
 /* A message box with OK; lines are plain text (escaped here). */
-void	 ui_dialog_message(struct ui *, const char *title, const char *text);
+void	 ui_dialog_message(struct ui *, const char *title,
+	    const char *text);
 /* Buttons: returns the one chosen, -1 on Esc; letters (0-ended) may be
  * NULL, else letters[i] picks button i. */
 int	 ui_dialog_buttons(struct ui *, const char *title, const char *text,

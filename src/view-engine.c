@@ -178,7 +178,8 @@ view_engine_status_text(const struct engine_config *config,
 static void
 view_engine_offer_previous(struct ui *ui, const char *why)
 {
-	char	*dir = NULL, *entry = NULL, *cause = NULL, *text, *note = NULL;
+	char	*dir = NULL, *entry = NULL, *cause = NULL, *text;
+	char	*note = NULL;
 	static const char *const buttons[] = {
 		"Keep the new pair", "Put the previous pair back"
 	};

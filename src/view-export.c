@@ -51,8 +51,8 @@ view_export_password(struct ui *ui, const char *why, bool empty_ok)
 			if (empty_ok)
 				return a;
 			free(a);
-			ui_dialog_message(ui, "Export", "A PKCS#12 file needs a "
-			    "password: give one, or Esc to cancel.");
+			ui_dialog_message(ui, "Export", "A PKCS#12 file "
+			    "needs a password: give one, or Esc to cancel.");
 			continue;
 		}
 		b = ui_dialog_prompt(ui, why, "Again: ", NULL, true);
@@ -101,7 +101,8 @@ view_export_run(struct ui *ui, enum store_area area, const char *name)
 	struct store_entry		*e = NULL;
 	const char			*items[8];
 	char				*cause = NULL, *path = NULL, *cwd;
-	char				*def = NULL, *password = NULL, *text;
+	char				*def = NULL, *text;
+	char				*password = NULL;
 	size_t				 n, i;
 	int				 pick;
 	bool				 replace = false;

@@ -23,7 +23,7 @@ struct form_slot {
 	const struct form_field	*f;
 	char			*value;
 	int			 choice;	/* FORM_FIELD_CHOICE */
-	char			*error;		/* escaped; NULL when fine */
+	char			*error;		/* or NULL */
 	CDKOBJS			*w;
 	int			 y;
 };
@@ -34,7 +34,7 @@ struct form_view {
 	bool			 request;
 	struct form_slot	*s;
 	size_t			 n;
-	size_t			 focus;		/* n: OK, n + 1: Cancel */
+	size_t			 focus;		/* n+: buttons */
 	int			 label_width;
 	int			 buttons_y;
 	char			*status;	/* a line above the help */
@@ -220,7 +220,8 @@ form_draw_cb(struct ui *ui, void *arg)
 		t = util_escape(help);
 		if (v->focus < v->n &&
 		    v->s[v->focus].f->type == FORM_FIELD_CHOICE)
-			xasprintf(&line, "%s (Left, Right or Space chooses)", t);
+			xasprintf(&line, "%s (Left, Right or Space "
+			    "chooses)", t);
 		else
 			line = xstrdup(t);
 		ui_put(LINES - 2, 0, COLS, line, ui_attr(UI_DIM));

@@ -86,7 +86,7 @@ ui_choose_file(struct ui *ui, const char *title, const char *start)
 	free(dir);
 	if (here != -1) {
 		if (fchdir(here) != 0) {
-			/* Nothing relies on the folder; the store's are absolute. */
+			/* The store's paths are absolute: no harm. */
 		}
 		close(here);
 	}

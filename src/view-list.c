@@ -19,7 +19,7 @@
 
 struct view_list {
 	struct store_list	*list;
-	size_t			*shown;		/* indices into list */
+	size_t			*shown;		/* into list */
 	size_t			 n_shown;
 	bool			 filtering;	/* typing a filter */
 	char			*load_error;
@@ -322,8 +322,8 @@ view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
 		    e->issuer_cn : (e->issuer != NULL ? e->issuer : "?"));
 
 	move(y, 0);
-	attr = e->active ? (ui_attr(UI_ACTIVE) | (selected ? (int)A_REVERSE : 0)) :
-	    base;
+	attr = e->active ? (ui_attr(UI_ACTIVE) | (selected ?
+	    (int)A_REVERSE : 0)) : base;
 	ui_put_padded(-1, 0, c->status, view_list_status_text(e), attr);
 	ui_put_padded(-1, 0, 1, "", base);
 	ui_put_padded(-1, 0, c->name, name, e->active ? attr : base);
@@ -763,7 +763,7 @@ view_list_activate(struct ui *ui, const struct store_entry *e)
 	free(text);
 	a.store = ui->store;
 	a.name = name;
-	a.force = true;		/* the administrator has seen the checks */
+	a.force = true;		/* the checks were shown and accepted */
 	ui_run_long(ui, "Setting the active certificate", view_list_activate_cb,
 	    &a);
 	if (a.status != STORE_OK) {
