@@ -16,6 +16,7 @@
 #include "certdesk/engine.h"
 #include "certdesk/util.h"
 #include "cli.h"
+#include "cli-json.h"
 
 /* Progress goes to a person watching, not into a script's log. */
 static void
@@ -48,22 +49,6 @@ engine_cli_config(struct cli_ctx *ctx, struct engine_config *config)
 	return EXIT_DONE;
 }
 
-static json_t *
-engine_cli_json_text(const char *s)
-{
-	json_t	*j;
-	char	*e;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	e = util_escape(s);
-	j = json_string(e);
-	free(e);
-	return j;
-}
-
 static void
 engine_cli_print_json(const struct engine_config *config,
     const struct engine_status *status, bool good)
@@ -79,10 +64,10 @@ engine_cli_print_json(const struct engine_config *config,
 	    json_boolean(status->state == ENGINE_STATE_RUNNING));
 	json_object_set_new(o, "pid", status->pid != 0 ?
 	    json_integer(status->pid) : json_null());
-	json_object_set_new(o, "pidfile", engine_cli_json_text(config->pidfile));
-	json_object_set_new(o, "why", engine_cli_json_text(status->state_why));
+	json_object_set_new(o, "pidfile", cli_json_text(config->pidfile));
+	json_object_set_new(o, "why", cli_json_text(status->state_why));
 	json_object_set_new(o, "active_common_name",
-	    engine_cli_json_text(status->active_cn));
+	    cli_json_text(status->active_cn));
 	json_object_set_new(o, "active_sha256", status->active_sha256[0] !=
 	    '\0' ? json_string(status->active_sha256) : json_null());
 	json_object_set_new(o, "active_chain_length",
@@ -91,7 +76,7 @@ engine_cli_print_json(const struct engine_config *config,
 	for (i = 0; i < status->n_probes; i++) {
 		r = &status->probes[i];
 		p = json_object();
-		json_object_set_new(p, "probe", engine_cli_json_text(
+		json_object_set_new(p, "probe", cli_json_text(
 		    config->probes[i]));
 		json_object_set_new(p, "starttls",
 		    json_string(engine_starttls_name(
@@ -99,9 +84,9 @@ engine_cli_print_json(const struct engine_config *config,
 		json_object_set_new(p, "ok", json_boolean(r->ok));
 		if (r->ok) {
 			json_object_set_new(p, "common_name",
-			    engine_cli_json_text(r->common_name));
+			    cli_json_text(r->common_name));
 			json_object_set_new(p, "issuer_cn",
-			    engine_cli_json_text(r->issuer_cn));
+			    cli_json_text(r->issuer_cn));
 			json_object_set_new(p, "sha256",
 			    json_string(r->sha256));
 			json_object_set_new(p, "chain_length",
@@ -110,7 +95,7 @@ engine_cli_print_json(const struct engine_config *config,
 			    json_boolean(r->serves_active));
 		} else
 			json_object_set_new(p, "error",
-			    engine_cli_json_text(r->error));
+			    cli_json_text(r->error));
 		json_array_append_new(a, p);
 	}
 	json_object_set_new(o, "probes", a);

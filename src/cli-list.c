@@ -11,6 +11,7 @@
 
 #include "certdesk/util.h"
 #include "cli.h"
+#include "cli-json.h"
 
 static json_t *
 list_json_strings(const struct store_strings *s)
@@ -24,8 +25,8 @@ list_json_strings(const struct store_strings *s)
 }
 
 /* JSON strings must be UTF-8; anything else is shown escaped. */
-static json_t *
-list_json_text(const char *s)
+json_t *
+cli_json_text(const char *s)
 {
 	json_t	*j;
 	char	*e;
@@ -57,23 +58,23 @@ list_json_entry(const struct store_entry *e)
 	char	 key[64];
 	int	 i;
 
-	json_object_set_new(o, "name", list_json_text(e->name));
+	json_object_set_new(o, "name", cli_json_text(e->name));
 	json_object_set_new(o, "kind", json_string(e->kind ==
 	    STORE_KIND_REQUEST ? "request" : "certificate"));
 	json_object_set_new(o, "area", json_string(e->area == STORE_AREA_CA ?
 	    "sslca" : "sslcert"));
 	json_object_set_new(o, "active", json_boolean(e->active));
-	json_object_set_new(o, "path", list_json_text(e->path));
+	json_object_set_new(o, "path", cli_json_text(e->path));
 	if (e->error != NULL) {
-		json_object_set_new(o, "error", list_json_text(e->error));
+		json_object_set_new(o, "error", cli_json_text(e->error));
 		return o;
 	}
 	checks = json_object();
 	json_object_set_new(o, "has_key", json_boolean(e->has_key));
-	json_object_set_new(o, "key_path", list_json_text(e->key_path));
-	json_object_set_new(o, "common_name", list_json_text(e->common_name));
-	json_object_set_new(o, "subject", list_json_text(e->subject));
-	json_object_set_new(o, "issuer", list_json_text(e->issuer));
+	json_object_set_new(o, "key_path", cli_json_text(e->key_path));
+	json_object_set_new(o, "common_name", cli_json_text(e->common_name));
+	json_object_set_new(o, "subject", cli_json_text(e->subject));
+	json_object_set_new(o, "issuer", cli_json_text(e->issuer));
 	json_object_set_new(o, "alt_names", list_json_strings(&e->alt_names));
 	json_object_set_new(o, "self_signed", json_boolean(e->self_signed));
 	json_object_set_new(o, "is_ca", json_boolean(e->is_ca));
@@ -90,7 +91,7 @@ list_json_entry(const struct store_entry *e)
 	json_object_set_new(o, "key_type", json_string(e->key_type));
 	json_object_set_new(o, "key_bits", json_integer(e->key_bits));
 	json_object_set_new(o, "signature_algorithm",
-	    list_json_text(e->signature_algorithm));
+	    cli_json_text(e->signature_algorithm));
 	json_object_set_new(o, "key_usage", list_json_strings(&e->key_usage));
 	json_object_set_new(o, "ext_key_usage",
 	    list_json_strings(&e->ext_key_usage));
@@ -104,7 +105,7 @@ list_json_entry(const struct store_entry *e)
 			snprintf(key, sizeof key, "%s_why",
 			    store_check_names[i]);
 			json_object_set_new(checks, key,
-			    list_json_text(e->checks[i].why));
+			    cli_json_text(e->checks[i].why));
 		}
 	}
 	json_object_set_new(o, "checks", checks);

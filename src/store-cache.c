@@ -59,19 +59,6 @@ cache_stat_text(struct util_buf *b, const char *path)
 	    sb.st_ctim.tv_nsec);
 }
 
-static void
-cache_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
 static int
 cache_compare_text(const void *a, const void *b)
 {
@@ -118,7 +105,7 @@ cache_context(struct store *st, enum store_area area, char out[65])
 	}
 	free(names);
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, b.data, b.len, h);
-	cache_hex(h, 32, out);
+	util_hex(h, 32, out);
 	util_buf_done(&b);
 }
 
@@ -156,7 +143,7 @@ cache_file_path(struct store *st, enum store_area area)
 	else
 		return NULL;
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, st->root, strlen(st->root), h);
-	cache_hex(h, 12, hex);
+	util_hex(h, 12, hex);
 	xasprintf(&path, "%s/%s-%s", base, hex, area == STORE_AREA_CA ? "ca" :
 	    "server");
 	free(base);

@@ -206,6 +206,24 @@ struct generate_names {
 	const char	*value;
 };
 
+/* The subject's attributes in the order X.500 names list them. */
+static void
+generate_dn(const struct store_new_params *p, struct generate_names dn[6])
+{
+	dn[0] = (struct generate_names){ GNUTLS_OID_X520_COUNTRY_NAME,
+	    p->country };
+	dn[1] = (struct generate_names){ GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME,
+	    p->state };
+	dn[2] = (struct generate_names){ GNUTLS_OID_X520_LOCALITY_NAME,
+	    p->city };
+	dn[3] = (struct generate_names){ GNUTLS_OID_X520_ORGANIZATION_NAME,
+	    p->org };
+	dn[4] = (struct generate_names){
+	    GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, p->unit };
+	dn[5] = (struct generate_names){ GNUTLS_OID_X520_COMMON_NAME,
+	    p->hostname };
+}
+
 /* The hostname and the additional names, each once, in order. */
 static void
 generate_alt_list(const struct store_new_params *p, const char ***list,
@@ -295,18 +313,7 @@ generate_certificate(struct store *st, const struct store_new_params *p,
 
 	*out = NULL;
 	generate_alt_list(p, &alts, &n_alts);
-	dn[0] = (struct generate_names){ GNUTLS_OID_X520_COUNTRY_NAME,
-	    p->country };
-	dn[1] = (struct generate_names){ GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME,
-	    p->state };
-	dn[2] = (struct generate_names){ GNUTLS_OID_X520_LOCALITY_NAME,
-	    p->city };
-	dn[3] = (struct generate_names){ GNUTLS_OID_X520_ORGANIZATION_NAME,
-	    p->org };
-	dn[4] = (struct generate_names){
-	    GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, p->unit };
-	dn[5] = (struct generate_names){ GNUTLS_OID_X520_COMMON_NAME,
-	    p->hostname };
+	generate_dn(p, dn);
 
 	GENERATE_CHECK(gnutls_x509_crt_init(&crt));
 	GENERATE_CHECK(gnutls_x509_crt_set_version(crt, 3));
@@ -375,18 +382,7 @@ generate_request(const struct store_new_params *p, gnutls_x509_privkey_t key,
 
 	*out = NULL;
 	generate_alt_list(p, &alts, &n_alts);
-	dn[0] = (struct generate_names){ GNUTLS_OID_X520_COUNTRY_NAME,
-	    p->country };
-	dn[1] = (struct generate_names){ GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME,
-	    p->state };
-	dn[2] = (struct generate_names){ GNUTLS_OID_X520_LOCALITY_NAME,
-	    p->city };
-	dn[3] = (struct generate_names){ GNUTLS_OID_X520_ORGANIZATION_NAME,
-	    p->org };
-	dn[4] = (struct generate_names){
-	    GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, p->unit };
-	dn[5] = (struct generate_names){ GNUTLS_OID_X520_COMMON_NAME,
-	    p->hostname };
+	generate_dn(p, dn);
 
 	GENERATE_CHECK(gnutls_x509_crq_init(&crq));
 	GENERATE_CHECK(gnutls_x509_crq_set_version(crq, 1));

@@ -21,19 +21,6 @@ const char *const store_check_names[STORE_CHECK_COUNT] = {
 };
 
 static void
-info_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-static void
 info_strings_add(struct store_strings *s, const char *v)
 {
 	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
@@ -131,7 +118,7 @@ info_tlsa(gnutls_pubkey_t pub, char out[65])
 	if (gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &d) < 0)
 		return;
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, d.data, d.size, h) == 0)
-		info_hex(h, 32, out);
+		util_hex(h, 32, out);
 	gnutls_free(d.data);
 }
 
@@ -291,7 +278,7 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 	size = sizeof serial;
 	if (gnutls_x509_crt_get_serial(crt, serial, &size) >= 0) {
 		e->serial = xmalloc(2 * size + 1);
-		info_hex(serial, size, e->serial);
+		util_hex(serial, size, e->serial);
 	} else
 		e->serial = xstrdup("");
 
@@ -343,10 +330,10 @@ info_fill_certificate(struct store *st, struct store_entry *e,
 	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) >= 0) {
 		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size,
 		    buf) == 0)
-			info_hex(buf, 32, e->sha256);
+			util_hex(buf, 32, e->sha256);
 		if (gnutls_hash_fast(GNUTLS_DIG_SHA1, der.data, der.size,
 		    buf) == 0)
-			info_hex(buf, 20, e->sha1);
+			util_hex(buf, 20, e->sha1);
 		gnutls_free(der.data);
 	}
 	if (gnutls_pubkey_init(&pub) >= 0) {
@@ -451,9 +438,9 @@ info_fill_request(struct store *st, struct store_entry *e, const char *name,
 	e->serial = xstrdup("");
 	if (gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, &d) >= 0) {
 		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, d.data, d.size, h) == 0)
-			info_hex(h, 32, e->sha256);
+			util_hex(h, 32, e->sha256);
 		if (gnutls_hash_fast(GNUTLS_DIG_SHA1, d.data, d.size, h) == 0)
-			info_hex(h, 20, e->sha1);
+			util_hex(h, 20, e->sha1);
 		gnutls_free(d.data);
 	}
 	if (gnutls_pubkey_init(&pub) >= 0) {

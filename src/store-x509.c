@@ -10,19 +10,6 @@
 
 #include "store-internal.h"
 
-static void
-x509_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
 int
 x509_certs_import(const unsigned char *data, size_t len,
     gnutls_x509_crt_t **certs, unsigned *n, char **cause)
@@ -264,7 +251,7 @@ x509_crt_sha256_hex(gnutls_x509_crt_t crt, char hex[65])
 		hex[0] = '\0';
 		return STORE_FAIL;
 	}
-	x509_hex(fp, 32, hex);
+	util_hex(fp, 32, hex);
 	return STORE_OK;
 }
 

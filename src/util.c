@@ -204,6 +204,19 @@ util_display_width(const char *s)
 }
 
 void
+util_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+void
 util_free_secret(void *p, size_t len)
 {
 	if (p == NULL)

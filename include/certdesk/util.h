@@ -38,6 +38,9 @@ char	*util_escape(const char *s);
 /* Display width in terminal columns of a UTF-8 string (wcwidth). */
 int	 util_display_width(const char *s);
 
+/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
+void	 util_hex(const unsigned char *in, size_t len, char *out);
+
 /* Wipe and free a secret. */
 void	 util_free_secret(void *, size_t);
 
