@@ -113,13 +113,16 @@ cache_context(struct store *st, enum store_area area, char out[65])
 static char *
 cache_ident(struct store *st, enum store_area area, const char *name)
 {
-	static const char *const exts[] = { ".crt", ".csr", ".key", ".pem",
-	    ".cer" };
-	struct util_buf	 b = { 0 };
-	char		*path;
-	size_t		 i;
+	/* The files store_entry_fill reads for this area, no more. */
+	static const char *const server_exts[] = { ".crt", ".csr", ".key" };
+	static const char *const ca_exts[] = { ".crt", ".pem", ".cer" };
+	const char *const	*exts = area == STORE_AREA_CA ? ca_exts :
+				    server_exts;
+	struct util_buf		 b = { 0 };
+	char			*path;
+	size_t			 i;
 
-	for (i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+	for (i = 0; i < 3; i++) {
 		path = store_entry_file(st, area, name, exts[i]);
 		cache_stat_text(&b, path);
 		free(path);
