@@ -423,7 +423,12 @@ cli_cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("show", "give one entry NAME");
-	if ((ret = cli_open_store(ctx, true)) != EXIT_DONE)
+	/*
+	 * Only 'show server' makes the first-run pair: a name that is
+	 * wrong must leave the folder as it was.
+	 */
+	if ((ret = cli_open_store(ctx, area == STORE_AREA_SERVER &&
+	    strcmp(argv[optind], "server") == 0)) != EXIT_DONE)
 		return ret;
 	if ((ret = store_show_entry(ctx->store, area, argv[optind], &e,
 	    &cause)) != STORE_OK) {

@@ -67,7 +67,8 @@ cli_cmd_activate(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("activate", "give one entry NAME");
-	if ((ret = cli_open_store(ctx, true)) != EXIT_DONE)
+	/* Activation writes the pair itself: no first-run pair first. */
+	if ((ret = cli_open_store(ctx, false)) != EXIT_DONE)
 		return ret;
 	ret = store_activate(ctx->store, argv[optind], force, &note, &cause);
 	if (ret != STORE_OK) {
@@ -109,6 +110,7 @@ cli_cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	char				*line = NULL;
 	int				 ch, warn = 30, crit = 7, state;
+	bool				 warn_given = false;
 
 	optind = 1;
 	opterr = 0;
@@ -118,6 +120,7 @@ cli_cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 			if (!cli_parse_int("check", "--warn-days", optarg, 0,
 			    3650, &warn))
 				return 3;
+			warn_given = true;
 			break;
 		case 'c':
 			if (!cli_parse_int("check", "--crit-days", optarg, 0,
@@ -134,6 +137,9 @@ cli_cmd_check(struct cli_ctx *ctx, int argc, char **argv)
 		cli_usage("check", "unexpected argument '%s'", argv[optind]);
 		return 3;
 	}
+	/* A critical threshold alone above the default warning raises it. */
+	if (crit > warn && !warn_given)
+		warn = crit;
 	if (crit > warn) {
 		cli_usage("check", "--crit-days (%d) must not exceed "
 		    "--warn-days (%d)", crit, warn);

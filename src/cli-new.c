@@ -141,6 +141,16 @@ new_run(struct cli_ctx *ctx, int argc, char **argv, bool request)
 			new_add_alts(&nv, optarg);
 		else if (ch == OPT_REUSE_KEY && request)
 			nv.reuse_key = optarg;
+		else if (ch == OPT_DAYS && request) {
+			ret = cli_usage(command, "--days is only for a "
+			    "self-signed certificate ('new'); the certificate "
+			    "authority sets the validity of what it signs");
+			goto out;
+		} else if (ch == OPT_REUSE_KEY) {
+			ret = cli_usage(command, "--reuse-key is only for a "
+			    "request ('request')");
+			goto out;
+		}
 		else if (ch >= OPT_HOSTNAME && ch <= OPT_NAME &&
 		    !(ch == OPT_DAYS && request))
 			nv.v[ch - OPT_HOSTNAME] = optarg;

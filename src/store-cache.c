@@ -85,16 +85,16 @@ cache_context(struct store *st, enum store_area area, char out[65])
 	struct util_buf	 b = { 0 };
 	struct dirent	*de;
 	DIR		*d;
-	const char	*trust;
-	char		**names = NULL, *path;
+	char		*trust, **names = NULL, *path;
 	size_t		 n = 0, i;
 	unsigned char	 h[32];
 
 	util_buf_printf(&b, "%s|%d|%s|", st->root, (int)area, st->hostname);
-	trust = store_config_get(st, "server", "trust_file");
+	trust = store_trust_file(st);
 	util_buf_printf(&b, "%s|", trust != NULL ? trust : "");
 	cache_stat_text(&b, trust != NULL ? trust :
 	    "/etc/ssl/certs/ca-certificates.crt");
+	free(trust);
 	path = util_path_join(st->sslcert, "server.crt");
 	cache_stat_text(&b, path);
 	free(path);

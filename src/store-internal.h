@@ -121,6 +121,8 @@ int	store_build_chain(struct store *, gnutls_x509_crt_t leaf,
 	    char **why);
 int	store_chain_trusted(struct store *, gnutls_x509_crt_t *chain,
 	    unsigned n, bool *trusted, char **why);
+/* [server] trust_file as a path (relative to the root), or NULL. */
+char	*store_trust_file(const struct store *);
 /* Forget what was loaded from sslca/ and sslcert/server.crt. */
 void	store_forget_cache(struct store *);
 /* The active leaf's SHA-256 ("" when there is none). */

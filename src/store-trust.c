@@ -58,11 +58,24 @@ store_load_ca_pool(struct store *st, char **cause)
 }
 
 /* The system trust store, or [server] trust_file when configured. */
+char *
+store_trust_file(const struct store *st)
+{
+	const char	*file = store_config_get(st, "server", "trust_file");
+
+	if (file == NULL || *file == '\0')
+		return NULL;
+	/* A relative path is relative to the server root, not the cwd. */
+	if (file[0] == '/')
+		return xstrdup(file);
+	return util_path_join(st->root, file);
+}
+
 static int
 store_load_system_trust(struct store *st, char **cause)
 {
-	const char	*file;
-	int		 ret;
+	char	*path;
+	int	 ret;
 
 	if (st->system_trust_loaded)
 		return STORE_OK;
@@ -72,10 +85,11 @@ store_load_system_trust(struct store *st, char **cause)
 		return STORE_FAIL;
 	}
 	st->system_trust_loaded = true;
-	file = store_config_get(st, "server", "trust_file");
-	if (file != NULL && *file != '\0')
+	if ((path = store_trust_file(st)) != NULL) {
 		ret = gnutls_x509_trust_list_add_trust_file(st->system_trust,
-		    file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+		    path, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+		free(path);
+	}
 	else
 		ret = gnutls_x509_trust_list_add_system_trust(st->system_trust,
 		    0, 0);
