@@ -34,4 +34,8 @@ echo
 echo "Machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)," \
 	"$(free -g | awk '/^Mem:/ { print $2 " GiB RAM" }'), $(uname -sr)"
 echo
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates wall times, not CPU times)"
+echo
 "$dir/bench" --certdesk "$build/certdesk" --dir "$dir" "$@"
+echo
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
