@@ -5,7 +5,7 @@ set -e
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libgnutls28-dev libncurses-dev libcdk5-dev libinih-dev libjansson-dev
 libcmocka-dev gnutls-bin openssl ca-certificates tmux dovecot-imapd
-python3 clang libclang-rt-14-dev valgrind man-db groff-base"
+dovecot-pop3d dovecot-submissiond postfix python3 clang libclang-rt-14-dev valgrind man-db groff-base"
 
 missing=
 for p in $PACKAGES; do
@@ -25,5 +25,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	$SUDO chmod +x /usr/sbin/policy-rc.d
 	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# Postfix asks how to configure itself; the tests bring their own config.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	$SUDO debconf-set-selections
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -248,76 +248,39 @@ engine_cli_status(struct cli_ctx *ctx, int argc, char **argv)
 	return good ? EXIT_DONE : EXIT_FAILED;
 }
 
-/* What was done, in words, for the report. */
-static const char *
-engine_cli_action_name(enum engine_action action)
+/* Print a report of several lines, each escaped. */
+static void
+engine_cli_print_lines(const char *text)
 {
-	switch (action) {
-	case ENGINE_ACTION_SIGNAL:
-		return "reloading";
-	case ENGINE_ACTION_RESTART:
-		return "restarting";
-	case ENGINE_ACTION_STOP_START:
-		return "stopping and starting";
-	case ENGINE_ACTION_START:
-		return "starting";
-	default:
-		return "leaving alone";
+	char	*copy = xstrdup(text), *line, *next;
+
+	for (line = copy; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		cli_print_escaped(stdout, line);
+		fputc('\n', stdout);
 	}
+	free(copy);
 }
 
 /* Reload or restart, wait until the active certificate is served. */
 static int
 engine_cli_restart(struct cli_ctx *ctx)
 {
-	struct engine_config		 config;
-	struct engine_probe_result	*results = NULL;
-	struct store_entry		*active = NULL;
-	enum engine_action		 action;
-	const char			*expected = NULL;
-	char				*cause = NULL;
-	size_t				 n_results = 0, i;
-	int				 ret;
+	struct engine_config	 config;
+	char			*report = NULL, *cause = NULL;
+	int			 ret;
 
 	if ((ret = engine_cli_config(ctx, &config)) != EXIT_DONE)
 		return ret;
-	if (store_show_entry(ctx->store, STORE_AREA_SERVER, "server", &active,
-	    &cause) == STORE_OK)
-		expected = active->sha256;
-	else {
-		free(cause);
-		cause = NULL;
-	}
-
-	ret = EXIT_FAILED;
-	if (engine_restart(&config, engine_cli_progress_cb, NULL, &action,
-	    &cause) != STORE_OK) {
+	if (engine_restart_and_confirm(ctx->store, &config,
+	    engine_cli_progress_cb, NULL, &report, &cause) != STORE_OK) {
 		cli_error("%s", cause);
-		goto out;
-	}
-	if (engine_wait_and_probe(&config, expected, engine_cli_progress_cb,
-	    NULL, &results, &n_results, &cause) != STORE_OK) {
-		cli_error("after %s the engine: %s",
-		    engine_cli_action_name(action), cause);
-		goto out;
-	}
-	if (n_results == 0)
-		printf("done %s the engine; no probe in [engine], so what it "
-		    "serves was not checked\n", engine_cli_action_name(action));
-	for (i = 0; i < n_results; i++) {
-		fputs("the engine now serves ", stdout);
-		cli_print_escaped(stdout, results[i].common_name);
-		printf(", SHA-256 %s, chain of %u (%s)\n", results[i].sha256,
-		    results[i].chain_length, results[i].hostport);
-	}
-	ret = EXIT_DONE;
-
-out:
+		ret = EXIT_FAILED;
+	} else
+		engine_cli_print_lines(report);
+	free(report);
 	free(cause);
-	for (i = 0; i < n_results; i++)
-		engine_probe_result_done(&results[i]);
-	free(results);
-	store_entry_free(active);
 	engine_config_done(&config);
 	return ret;
 }

@@ -1186,3 +1186,66 @@ engine_previous_pair(struct store *store, char **dir, char **entry,
 	free(crt);
 	return STORE_OK;
 }
+
+/* What was done, in words, for the messages. */
+static const char *
+engine_action_doing(enum engine_action action)
+{
+	switch (action) {
+	case ENGINE_ACTION_SIGNAL:
+		return "reloading";
+	case ENGINE_ACTION_RESTART:
+		return "restarting";
+	case ENGINE_ACTION_STOP_START:
+		return "stopping and starting";
+	case ENGINE_ACTION_START:
+		return "starting";
+	default:
+		return "leaving alone";
+	}
+}
+
+int
+engine_restart_and_confirm(struct store *store,
+    const struct engine_config *config, engine_progress_cb progress,
+    void *arg, char **report, char **cause)
+{
+	struct engine_probe_result	*results = NULL;
+	struct util_buf			 b = { 0 };
+	enum engine_action		 action;
+	char				 expected[65], *cn = NULL, *why = NULL;
+	size_t				 n_results = 0, i;
+	unsigned			 chain;
+	int				 ret = STORE_FAIL;
+
+	*report = NULL;
+	engine_active(store, expected, &cn, &chain);
+	free(cn);
+	if (engine_restart(config, progress, arg, &action, cause) !=
+	    STORE_OK)
+		return STORE_FAIL;
+	if (engine_wait_and_probe(config, expected, progress, arg, &results,
+	    &n_results, &why) != STORE_OK) {
+		util_set_cause(cause, "after %s the engine: %s",
+		    engine_action_doing(action), why);
+		goto out;
+	}
+	if (n_results == 0)
+		util_buf_printf(&b, "done %s the engine; no probe in [engine], "
+		    "so what it serves was not checked",
+		    engine_action_doing(action));
+	for (i = 0; i < n_results; i++)
+		util_buf_printf(&b, "%sthe engine now serves %s, SHA-256 %s, "
+		    "chain of %u (%s)", i > 0 ? "\n" : "",
+		    results[i].common_name, results[i].sha256,
+		    results[i].chain_length, results[i].hostport);
+	*report = util_buf_take_string(&b);
+	ret = STORE_OK;
+
+out:
+	free(why);
+	for (i = 0; i < n_results; i++)
+		engine_probe_result_done(&results[i]);
+	free(results);
+	return ret;
+}

@@ -35,7 +35,7 @@ static const struct cli_command cli_commands[] = {
 	{ "activate", cli_cmd_activate, "activate NAME [--force] [--restart]" },
 	{ "ca", cli_cmd_ca, "ca list [--json] | ca import FILE | "
 	    "ca remove NAME" },
-	{ "engine", cli_cmd_engine, "engine status|restart" },
+	{ "engine", cli_cmd_engine, "engine status [--json] | engine restart" },
 	{ "check", cli_cmd_check, "check [--warn-days N] [--crit-days N]" },
 };
 #define N_COMMANDS (sizeof cli_commands / sizeof cli_commands[0])

@@ -332,8 +332,12 @@ import_pkcs12(struct import_input *in, const char *file,
 		if (password == NULL)
 			return import_need_password(file, cause);
 		ret = gnutls_pkcs12_verify_mac(p12, password);
-		if (ret == GNUTLS_E_MAC_VERIFY_FAILED)
-			return import_wrong_password(file, cause);
+		if (ret == GNUTLS_E_MAC_VERIFY_FAILED) {
+			/* A damaged bundle fails its MAC the same way. */
+			util_set_cause(cause, "the password for %s is wrong "
+			    "(or the file is damaged)", file);
+			return STORE_FAIL;
+		}
 		if (ret < 0)
 			return import_pkcs12_error(file, ret, cause);
 	}
@@ -1207,6 +1211,80 @@ import_find_leaf(const char *file, struct import_input *in,
 }
 
 /*
+ * Where the leaf's key comes from: the pending request it answers (whose
+ * files are retired), the input, or a stored entry with the same key.
+ * Leaves in b the bytes of NAME.key when one must be written.
+ */
+static int
+import_plan_key(struct store *s, struct store_import_plan *plan,
+    const char *name, struct import_input *in, struct import_known *req,
+    struct import_known *pair, struct util_buf *b, struct util_buf *sum,
+    char **cause)
+{
+	unsigned char	*kdata = NULL;
+	size_t		 klen = 0;
+	char		*e, *oldkey, *oldcsr;
+	int		 status;
+
+	if (req != NULL) {
+		e = util_escape(req->name);
+		util_buf_printf(sum, "  answers the pending request %s: "
+		    "paired with its key sslcert/%s.key\n", e, e);
+		free(e);
+		oldkey = store_entry_file(s, STORE_AREA_SERVER, req->name,
+		    ".key");
+		oldcsr = store_entry_file(s, STORE_AREA_SERVER, req->name,
+		    ".csr");
+		if (import_plan_keep(plan, oldcsr, NULL, NULL, cause) !=
+		    STORE_OK ||
+		    import_plan_keep(plan, oldkey, &kdata, &klen, cause) !=
+		    STORE_OK) {
+			free(oldkey);
+			free(oldcsr);
+			return STORE_FAIL;
+		}
+		plan->retire = xreallocarray(plan->retire, 2,
+		    sizeof *plan->retire);
+		plan->retire[plan->n_retire++] = oldcsr;
+		plan->retire_what = xstrdup("import");	/* the backup's tag */
+		if (strcmp(req->name, name) != 0) {
+			/* The key moves to the new name with the request. */
+			plan->retire[plan->n_retire++] = oldkey;
+			util_buf_add(b, kdata, klen);
+		} else
+			free(oldkey);
+		e = util_escape(req->name);
+		util_buf_printf(sum, "  the request sslcert/%s.csr is retired "
+		    "(kept in the backup folder)\n", e);
+		free(e);
+	} else if (in->key != NULL) {
+		if (x509_key_export_pkcs8(in->key, NULL, GNUTLS_X509_FMT_PEM,
+		    b, cause) != STORE_OK)
+			return STORE_FAIL;
+		e = util_escape(in->key_from);
+		util_buf_printf(sum, "  private key from %s (matches the "
+		    "certificate)\n", e);
+		free(e);
+	} else if (pair != NULL) {
+		oldkey = store_entry_file(s, STORE_AREA_SERVER, pair->name,
+		    ".key");
+		status = import_plan_keep(plan, oldkey, &kdata, &klen, cause);
+		free(oldkey);
+		if (status != STORE_OK)
+			return STORE_FAIL;
+		util_buf_add(b, kdata, klen);
+		e = util_escape(pair->name);
+		util_buf_printf(sum, "  its key is the key of entry %s: "
+		    "copied from sslcert/%s.key\n", e, e);
+		free(e);
+	} else
+		util_buf_printf(sum, "  no private key in the input and no "
+		    "pending request for it: stored without a key\n");
+
+	return STORE_OK;
+}
+
+/*
  * An entry name from the certificate: its CN, else its first DNS
  * subjectAltName (certificates may carry no CN at all).
  */
@@ -1254,13 +1332,13 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 	gnutls_x509_crt_t	 crt = in->certs[leaf];
 	struct import_known	*req = NULL, *pair = NULL, *same, *k;
 	struct util_buf		 b = { 0 };
-	unsigned char		 id[32], *kdata = NULL;
-	size_t			 j, klen = 0;
+	unsigned char		 id[32];
+	size_t			 j;
 	const char		*have;
 	char			 fp[65], *name = NULL, *path, *kpath;
-	char			*e, *oldkey, *oldcsr;
+	char			*e;
 	int			 status = STORE_FAIL;
-	bool			 key_only = false;
+	bool			 key_only = false, orphan;
 
 	if (x509_crt_sha256_hex(crt, fp) != STORE_OK ||
 	    x509_crt_key_id(crt, id) != STORE_OK) {
@@ -1329,7 +1407,14 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		    "under another name (--name NAME), then activate it");
 		return STORE_INVALID;
 	}
-	if (!key_only && same != NULL && (same->has_crt ||
+	/*
+	 * A key alone under the name, and it is ours: the first half of an
+	 * import interrupted before the certificate landed.
+	 */
+	orphan = !key_only && same != NULL && same->has_key &&
+	    !same->has_crt && !same->has_csr && same->key_ok &&
+	    import_id_eq(same->key_id, id);
+	if (!key_only && !orphan && same != NULL && (same->has_crt ||
 	    (same->has_key && req != same) || (same->has_csr && req != same))) {
 		e = util_escape(name);
 		util_set_cause(cause, "an entry named %s already exists and "
@@ -1359,61 +1444,16 @@ import_plan_leaf(struct store *s, struct store_import_plan *plan,
 		path = NULL;
 	}
 
-	if (req != NULL) {
-		e = util_escape(req->name);
-		util_buf_printf(sum, "  answers the pending request %s: "
-		    "paired with its key sslcert/%s.key\n", e, e);
-		free(e);
-		oldkey = store_entry_file(s, STORE_AREA_SERVER, req->name,
-		    ".key");
-		oldcsr = store_entry_file(s, STORE_AREA_SERVER, req->name,
-		    ".csr");
-		if (import_plan_keep(plan, oldcsr, NULL, NULL, cause) !=
-		    STORE_OK ||
-		    import_plan_keep(plan, oldkey, &kdata, &klen, cause) !=
-		    STORE_OK) {
-			free(oldkey);
-			free(oldcsr);
+	if (orphan) {
+		if (import_plan_keep(plan, kpath, NULL, NULL, cause) != STORE_OK)
 			goto fail;
-		}
-		plan->retire = xreallocarray(plan->retire, 2,
-		    sizeof *plan->retire);
-		plan->retire[plan->n_retire++] = oldcsr;
-		plan->retire_what = xstrdup("import");	/* the backup's tag */
-		if (strcmp(req->name, name) != 0) {
-			/* The key moves to the new name with the request. */
-			plan->retire[plan->n_retire++] = oldkey;
-			util_buf_add(&b, kdata, klen);
-		} else
-			free(oldkey);
-		e = util_escape(req->name);
-		util_buf_printf(sum, "  the request sslcert/%s.csr is retired "
-		    "(kept in the backup folder)\n", e);
+		e = util_escape(name);
+		util_buf_printf(sum, "  its key is already in sslcert/%s.key "
+		    "(left by an interrupted import)\n", e);
 		free(e);
-	} else if (in->key != NULL) {
-		if (x509_key_export_pkcs8(in->key, NULL, GNUTLS_X509_FMT_PEM,
-		    &b, cause) != STORE_OK)
-			goto fail;
-		e = util_escape(in->key_from);
-		util_buf_printf(sum, "  private key from %s (matches the "
-		    "certificate)\n", e);
-		free(e);
-	} else if (pair != NULL) {
-		oldkey = store_entry_file(s, STORE_AREA_SERVER, pair->name,
-		    ".key");
-		status = import_plan_keep(plan, oldkey, &kdata, &klen, cause);
-		free(oldkey);
-		if (status != STORE_OK)
-			goto fail;
-		status = STORE_FAIL;
-		util_buf_add(&b, kdata, klen);
-		e = util_escape(pair->name);
-		util_buf_printf(sum, "  its key is the key of entry %s: "
-		    "copied from sslcert/%s.key\n", e, e);
-		free(e);
-	} else
-		util_buf_printf(sum, "  no private key in the input and no "
-		    "pending request for it: stored without a key\n");
+	} else if (import_plan_key(s, plan, name, in, req, pair, &b, sum,
+	    cause) != STORE_OK)
+		goto fail;
 
 	if (b.len > 0) {
 		if (util_file_exists(kpath)) {

@@ -210,7 +210,8 @@ store_entry_date_check(struct store *st, struct store_entry *e)
 	char	*why = NULL, *day;
 	long	 days;
 
-	e->days_left = (long)((e->not_after - now) / 86400);
+	/* Whole days, rounded up: a new 365-day certificate has 365 left. */
+	e->days_left = (long)((e->not_after - now + 86399) / 86400);
 	if (e->not_after < now) {
 		day = info_day_text(e->not_after);
 		days = (long)((now - e->not_after) / 86400);

@@ -41,6 +41,7 @@ struct store {
 	/* Loaded on first use: the system trust store and sslca/. */
 	gnutls_x509_trust_list_t	 system_trust;
 	bool				 system_trust_loaded;
+	char				*trust_error;	/* trust_file unusable */
 	gnutls_x509_crt_t		*ca_pool;
 	unsigned			 n_ca_pool;
 	bool				 ca_pool_loaded;

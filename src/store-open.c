@@ -239,6 +239,7 @@ store_free(struct store *st)
 	if (st->system_trust_loaded)
 		gnutls_x509_trust_list_deinit(st->system_trust, 1);
 	x509_certs_free(st->ca_pool, st->n_ca_pool);
+	free(st->trust_error);
 	store_conf_free(st->config, st->n_config);
 	free(st->hostname);
 	free(st->backup_dir);

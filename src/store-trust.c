@@ -88,6 +88,11 @@ store_load_system_trust(struct store *st, char **cause)
 	if ((path = store_trust_file(st)) != NULL) {
 		ret = gnutls_x509_trust_list_add_trust_file(st->system_trust,
 		    path, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+		/* Say so, rather than calling every chain untrusted. */
+		if (ret <= 0)
+			xasprintf(&st->trust_error, "trust_file %s in "
+			    "certdesk.conf holds no readable certificate; fix "
+			    "the path or remove the setting", path);
 		free(path);
 	}
 	else
@@ -244,6 +249,10 @@ store_chain_trusted(struct store *st, gnutls_x509_crt_t *chain, unsigned n,
 	}
 	if (status == 0) {
 		*trusted = true;
+		return STORE_OK;
+	}
+	if (st->trust_error != NULL) {
+		util_set_cause(why, "%s", st->trust_error);
 		return STORE_OK;
 	}
 	if (n == 1 && x509_crt_is_self_signed(chain[0]))

@@ -270,8 +270,14 @@ ui_dialog_prompt(struct ui *ui, const char *title, const char *label,
 		drawCDKEntry(e, TRUE);
 		r = ui_widget_run(ObjOf(e), NULL, NULL);
 		curs_set(0);
-		free(keep);
+		if (masked)
+			util_free_secret(keep, strlen(keep));
+		else
+			free(keep);
 		keep = xstrdup(getCDKEntryValue(e));
+		/* CDK frees its copy without wiping it. */
+		if (masked && e->info != NULL)
+			explicit_bzero(e->info, strlen(e->info));
 		destroyCDKEntry(e);
 		ui_redraw(ui);
 		if (r == UI_RUN_RESIZE)
@@ -294,7 +300,8 @@ ui_dialog_choose(struct ui *ui, const char *title,
 	CDKSCROLL	*s;
 	char		**rows, *t;
 	size_t		  i;
-	int		  choice = -1, width = 0, w, height, current = initial;
+	int		  choice = -1, width = 0, w, height;
+	int		  current = initial;
 	enum ui_run_result r;
 
 	rows = xcalloc(n, sizeof *rows);
@@ -342,7 +349,22 @@ ui_dialog_choose(struct ui *ui, const char *title,
 	return choice;
 }
 
-/* Long work: the worker runs the store call, the UI thread spins. */
+/*
+ * Long work: the worker runs the store call, the UI thread spins.  The
+ * worker may report progress (ui_long_progress); the UI thread shows it.
+ */
+static pthread_mutex_t	 ui_progress_lock = PTHREAD_MUTEX_INITIALIZER;
+static char		*ui_progress;
+
+void
+ui_long_progress(const char *msg)
+{
+	pthread_mutex_lock(&ui_progress_lock);
+	free(ui_progress);
+	ui_progress = msg != NULL ? util_escape(msg) : NULL;
+	pthread_mutex_unlock(&ui_progress_lock);
+}
+
 struct ui_long {
 	void		(*fn)(void *);
 	void		*arg;
@@ -377,7 +399,7 @@ void
 ui_run_long(struct ui *ui, const char *what, void (*fn)(void *), void *arg)
 {
 	static const char	 spin[] = "|/-\\";
-	struct ui_long		 l = { .fn = fn, .arg = arg, .done = false };
+	struct ui_long		 l = { .fn = fn, .arg = arg };
 	pthread_t		 t;
 	char			*line;
 	int			 i = 0, k, secs = 0;
@@ -390,7 +412,11 @@ ui_run_long(struct ui *ui, const char *what, void (*fn)(void *), void *arg)
 		return;
 	}
 	while (!ui_long_done(&l)) {
-		xasprintf(&line, "%c %s (%d s)", spin[i % 4], what, secs / 10);
+		pthread_mutex_lock(&ui_progress_lock);
+		xasprintf(&line, "%c %s (%d s)%s%s", spin[i % 4], what,
+		    secs / 10, ui_progress != NULL ? ": " : "",
+		    ui_progress != NULL ? ui_progress : "");
+		pthread_mutex_unlock(&ui_progress_lock);
 		ui_put_padded(LINES - 2, 0, COLS, line, ui_attr(UI_WARN));
 		free(line);
 		ui_refresh();
@@ -408,5 +434,6 @@ ui_run_long(struct ui *ui, const char *what, void (*fn)(void *), void *arg)
 	}
 	pthread_join(t, NULL);
 	pthread_mutex_destroy(&l.lock);
+	ui_long_progress(NULL);
 	flushinp();
 }

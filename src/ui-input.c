@@ -15,10 +15,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui.h"
 #include "certdesk/util.h"
@@ -165,10 +166,43 @@ ui_stop_on_signal(void)
 	exit(128 + sig);
 }
 
-int
+/* Monotonic milliseconds. */
+static long long
+ui_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A read that fails at once, again and again, means the terminal is gone
+ * (a dropped session without SIGHUP): stop as SIGHUP would, instead of
+ * spinning.
+ */
+static void
+ui_check_terminal_gone(int k, long long started, int ms)
+{
+	static int	quick_errors;
+
+	if (k != ERR || ui_now_ms() - started >= (ms < 0 ? 250 : ms) / 2) {
+		quick_errors = 0;
+		return;
+	}
+	if (++quick_errors < 100)
+		return;
+	ui_screen_end();
+	fprintf(stderr, "certdesk: the terminal is gone; stopped, nothing "
+	    "was left half-written\n");
+	exit(128 + SIGHUP);
+}
+
+static int
 ui_getkey_timeout(int ms)
 {
-	int	k;
+	long long	started;
+	int		k;
 
 	for (;;) {
 		ui_stop_on_signal();
@@ -181,9 +215,10 @@ ui_getkey_timeout(int ms)
 			return k;
 		}
 		wtimeout(stdscr, ms < 0 ? 250 : ms);
-		errno = 0;
+		started = ui_now_ms();
 		k = wgetch(stdscr);
 		ui_stop_on_signal();
+		ui_check_terminal_gone(k, started, ms);
 		if (k == ERR) {
 			if (ms >= 0)
 				return UI_KEY_NONE;
@@ -220,11 +255,6 @@ ui_key_is_enter(int k)
 	return k == '\n' || k == '\r' || k == KEY_ENTER;
 }
 
-bool
-ui_key_is_cancel(int k)
-{
-	return k == UI_KEY_ESC || k == KEY_F(10);
-}
 
 static bool
 ui_is_continuation(char c)
@@ -304,7 +334,8 @@ ui_entry_inject_bytes(CDKENTRY *e, int key)
 		for (guard = 0; guard < 4; guard++) {
 			done = o->fn->injectObj(o, (chtype)key);
 			pos = ui_entry_cursor(e);
-			if (e->info == NULL || !ui_is_continuation(e->info[pos]))
+			if (e->info == NULL ||
+			    !ui_is_continuation(e->info[pos]))
 				break;
 		}
 		return done;

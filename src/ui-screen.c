@@ -121,7 +121,8 @@ ui_screen_start(char **cause)
 	}
 	if (newterm(NULL, stdout, stdin) == NULL) {
 		util_set_cause(cause, "cannot start the console on terminal "
-		    "type '%s': set TERM to one in the terminfo database", term);
+		    "type '%s': set TERM to one in the terminfo database",
+		    term);
 		return STORE_FAIL;
 	}
 	ui_started = true;
@@ -154,17 +155,7 @@ ui_screen_end(void)
 	fflush(stdout);
 }
 
-bool
-ui_screen_started(void)
-{
-	return ui_started;
-}
 
-bool
-ui_screen_colour(void)
-{
-	return ui_colour;
-}
 
 int
 ui_attr(enum ui_role role)
@@ -305,14 +296,6 @@ ui_clear_line(int y)
 	clrtoeol();
 }
 
-void
-ui_fill(int y, int x, int width, int attr)
-{
-	int	i;
-
-	for (i = 0; i < width && x + i < COLS; i++)
-		mvaddch(y, x + i, ' ' | attr);
-}
 
 /* Bytes of the UTF-8 character starting at s (1 for anything invalid). */
 static size_t

@@ -25,7 +25,7 @@
 #define UI_MIN_LINES	24
 
 /* Keys of our own, beyond curses' range. */
-#define UI_KEY_NONE	(KEY_MAX + 1)	/* nothing (a handled global key) */
+#define UI_KEY_NONE	(KEY_MAX + 1)	/* nothing: a handled key */
 #define UI_KEY_ESC	27
 #define UI_KEY_CTRL(c)	((c) & 0x1f)
 
@@ -41,7 +41,7 @@ struct ui {
 	int		 selected;	/* index in the shown list */
 	int		 top;		/* first shown row */
 	char		*filter;	/* NULL: no filter */
-	char		*select_name;	/* select this entry after a reload */
+	char		*select_name;	/* select it after a reload */
 	/* The view under any popup, redrawn after a popup or a resize. */
 	void		(*draw)(struct ui *, void *);
 	void		*draw_arg;
@@ -66,8 +66,6 @@ enum ui_role {
 /* ui-screen.c */
 int	 ui_screen_start(char **cause);
 void	 ui_screen_end(void);
-bool	 ui_screen_started(void);
-bool	 ui_screen_colour(void);
 int	 ui_attr(enum ui_role);
 bool	 ui_screen_too_small(void);
 void	 ui_screen_show_too_small(void);
@@ -76,7 +74,6 @@ void	 ui_refresh_row(int y, WINDOW *over);
 void	 ui_clear_line(int y);
 int	 ui_put(int y, int x, int width, const char *text, int attr);
 int	 ui_put_padded(int y, int x, int width, const char *text, int attr);
-void	 ui_fill(int y, int x, int width, int attr);
 /* A copy of text fitted into width columns ('~' marks a cut). */
 char	*ui_fit(const char *text, int width);
 /* text escaped for CDK markup ('<' and '>' doubled up) and for control. */
@@ -87,10 +84,8 @@ int	 ui_screen_signal(void);
 /* ui-input.c: the one input seam. */
 void	 ui_input_init(void);
 int	 ui_getkey(void);
-int	 ui_getkey_timeout(int ms);
 /* The same key for function keys and their letter twins, etc. */
 bool	 ui_key_is_enter(int);
-bool	 ui_key_is_cancel(int);
 /* How a widget run ended. */
 enum ui_run_result {
 	UI_RUN_DONE,		/* the widget finished normally */
@@ -155,7 +150,7 @@ enum ui_action {
 
 struct ui_action_info {
 	const char	*name;
-	const char	*label;		/* key bar label; NULL: not on it */
+	const char	*label;		/* key bar label, or NULL */
 	int		 key;
 	int		 letter;
 	const char	*keys;		/* as shown in the help */
@@ -176,7 +171,8 @@ void	 ui_set_message(struct ui *, bool error, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 ui_clear_message(struct ui *);
 /* A message box with OK; lines are plain text (escaped here). */
-void	 ui_dialog_message(struct ui *, const char *title, const char *text);
+void	 ui_dialog_message(struct ui *, const char *title,
+	    const char *text);
 /* Buttons: returns the one chosen, -1 on Esc; letters (0-ended) may be
  * NULL, else letters[i] picks button i. */
 int	 ui_dialog_buttons(struct ui *, const char *title, const char *text,
@@ -193,6 +189,8 @@ int	 ui_dialog_choose(struct ui *, const char *title,
 /* Run fn(arg) in a worker thread while a spinner shows what. */
 void	 ui_run_long(struct ui *, const char *what, void (*fn)(void *),
 	    void *arg);
+/* From the worker: a line of progress for the spinner (may be NULL). */
+void	 ui_long_progress(const char *);
 /* Redraw the current view (after a popup or a resize). */
 void	 ui_redraw(struct ui *);
 
@@ -201,7 +199,6 @@ int	 ui_main(struct cli_ctx *);
 
 /* view-list.c */
 void	 view_list_run(struct ui *);
-void	 view_list_draw(struct ui *);
 int	 view_list_reload(struct ui *);
 
 /* view-details.c, view-help.c: full-screen scrollable text. */
@@ -221,7 +218,7 @@ void	 view_form_run(struct ui *, bool request);
 char	*ui_choose_file(struct ui *, const char *title, const char *start);
 void	 view_import_run(struct ui *);
 void	 view_export_run(struct ui *, enum store_area, const char *name);
-void	 view_engine_run(struct ui *, bool offer_restart);
+void	 view_engine_run(struct ui *, bool after_activate);
 
 /* view-list.c: confirmations for Remove and Set as active. */
 void	 view_list_remove(struct ui *, const struct store_entry *);
@@ -229,5 +226,7 @@ void	 view_list_activate(struct ui *, const struct store_entry *);
 
 /* The engine's state for the status line ("running", ...). */
 const char *view_engine_state(struct ui *);
+/* Look again (the pid file only, no network): after a reload. */
+void	 view_engine_refresh_state(struct ui *);
 
 #endif

@@ -23,7 +23,7 @@ struct form_slot {
 	const struct form_field	*f;
 	char			*value;
 	int			 choice;	/* FORM_FIELD_CHOICE */
-	char			*error;		/* escaped; NULL when fine */
+	char			*error;		/* or NULL */
 	CDKOBJS			*w;
 	int			 y;
 };
@@ -34,7 +34,7 @@ struct form_view {
 	bool			 request;
 	struct form_slot	*s;
 	size_t			 n;
-	size_t			 focus;		/* n: OK, n + 1: Cancel */
+	size_t			 focus;		/* n+: buttons */
 	int			 label_width;
 	int			 buttons_y;
 	char			*status;	/* a line above the help */
@@ -220,7 +220,8 @@ form_draw_cb(struct ui *ui, void *arg)
 		t = util_escape(help);
 		if (v->focus < v->n &&
 		    v->s[v->focus].f->type == FORM_FIELD_CHOICE)
-			xasprintf(&line, "%s (Left, Right or Space chooses)", t);
+			xasprintf(&line, "%s (Left, Right or Space "
+			    "chooses)", t);
 		else
 			line = xstrdup(t);
 		ui_put(LINES - 2, 0, COLS, line, ui_attr(UI_DIM));
@@ -241,6 +242,9 @@ form_draw_cb(struct ui *ui, void *arg)
 	ui_put(-1, 0, 3, " ", A_NORMAL);
 	ui_put(-1, 0, 9, "BTab Up", ui_attr(UI_KEY));
 	ui_put(-1, 0, 12, " Previous ", ui_attr(UI_KEYLABEL));
+	ui_put(-1, 0, 3, " ", A_NORMAL);
+	ui_put(-1, 0, 2, "F1", ui_attr(UI_KEY));
+	ui_put(-1, 0, 8, " Help ", ui_attr(UI_KEYLABEL));
 }
 
 /*
@@ -545,6 +549,14 @@ view_form_run(struct ui *ui, bool request)
 		case KEY_F(2):
 			if (form_submit(&v))
 				done = true;
+			rebuild = true;
+			continue;
+		case KEY_F(1):
+			/* Help over the form; the widgets are built again. */
+			form_save(&v);
+			view_help_run(ui);
+			ui->draw = form_draw_cb;
+			ui->draw_arg = &v;
 			rebuild = true;
 			continue;
 		}

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ui.h"
 #include "certdesk/util.h"
@@ -18,7 +19,7 @@
 
 struct view_list {
 	struct store_list	*list;
-	size_t			*shown;		/* indices into list */
+	size_t			*shown;		/* into list */
 	size_t			 n_shown;
 	bool			 filtering;	/* typing a filter */
 	char			*load_error;
@@ -113,16 +114,12 @@ view_list_matches(const struct store_entry *e, const char *filter)
 	return false;
 }
 
+/* Show the entries matching the filter; keep (may be NULL) stays selected. */
 static void
-view_list_apply_filter(struct ui *ui)
+view_list_filter_keep(struct ui *ui, const char *keep)
 {
-	const struct store_entry	*cur;
-	char				*keep = NULL;
-	size_t				 i;
+	size_t	i;
 
-	cur = view_list_selected(ui);
-	if (cur != NULL)
-		keep = xstrdup(cur->name);
 	free(vl.shown);
 	vl.shown = NULL;
 	vl.n_shown = 0;
@@ -138,17 +135,30 @@ view_list_apply_filter(struct ui *ui)
 		if (strcmp(vl.list->v[vl.shown[i]].name, keep) == 0)
 			ui->selected = (int)i;
 	}
+}
+
+static void
+view_list_apply_filter(struct ui *ui)
+{
+	const struct store_entry	*cur;
+	char				*keep = NULL;
+
+	cur = view_list_selected(ui);
+	if (cur != NULL)
+		keep = xstrdup(cur->name);
+	view_list_filter_keep(ui, keep);
 	free(keep);
 }
 
 int
 view_list_reload(struct ui *ui)
 {
-	struct store_list	*list = NULL;
-	char			*cause = NULL;
-	size_t			 i;
-	int			 status;
+	const struct store_entry	*cur;
+	struct store_list		*list = NULL;
+	char				*cause = NULL, *keep;
+	int				 status;
 
+	view_engine_refresh_state(ui);
 	status = store_list_entries(ui->store, ui->area, &list, &cause);
 	free(vl.load_error);
 	vl.load_error = NULL;
@@ -158,19 +168,17 @@ view_list_reload(struct ui *ui)
 		free(cause);
 		list = NULL;
 	}
+	/* The selection is remembered by name: the old list goes now. */
+	cur = view_list_selected(ui);
+	keep = xstrdup(ui->select_name != NULL ? ui->select_name :
+	    (cur != NULL ? cur->name : ""));
+	free(ui->select_name);
+	ui->select_name = NULL;
 	if (vl.list != NULL)
 		store_list_free(vl.list);
 	vl.list = list;
-	view_list_apply_filter(ui);
-	if (ui->select_name != NULL) {
-		for (i = 0; i < vl.n_shown; i++) {
-			if (strcmp(vl.list->v[vl.shown[i]].name,
-			    ui->select_name) == 0)
-				ui->selected = (int)i;
-		}
-		free(ui->select_name);
-		ui->select_name = NULL;
-	}
+	view_list_filter_keep(ui, keep);
+	free(keep);
 	return status;
 }
 
@@ -231,6 +239,34 @@ view_list_key_text(const struct store_entry *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", e->key_type);
 }
 
+/* "CN +N": the common name cut to fit, the count of other names kept. */
+static char *
+view_list_issued_to(const struct store_entry *e, int width)
+{
+	const char	*cn;
+	char		*safe, *fitted, *out, more[32] = "";
+	size_t		 others = 0, i;
+
+	if (e->common_name != NULL && *e->common_name != '\0')
+		cn = e->common_name;
+	else if (e->alt_names.n > 0)
+		cn = e->alt_names.v[0];
+	else
+		return xstrdup("-");
+	for (i = 0; i < e->alt_names.n; i++) {
+		if (strcasecmp(e->alt_names.v[i], cn) != 0)
+			others++;
+	}
+	if (others > 0)
+		snprintf(more, sizeof more, " +%zu", others);
+	safe = util_escape(cn);
+	fitted = ui_fit(safe, width - (int)strlen(more));
+	xasprintf(&out, "%s%s", fitted, more);
+	free(fitted);
+	free(safe);
+	return out;
+}
+
 static const char *
 view_list_status_text(const struct store_entry *e)
 {
@@ -276,23 +312,7 @@ view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
 	    (selected ? (int)A_REVERSE : 0);
 
 	name = util_escape(e->name);
-	if (e->common_name != NULL && *e->common_name != '\0') {
-		if (e->alt_names.n > 1)
-			xasprintf(&to, "%s +%zu",
-			    e->common_name, e->alt_names.n - 1);
-		else
-			to = xstrdup(e->common_name);
-	} else if (e->alt_names.n > 0)
-		xasprintf(&to, "%s +%zu", e->alt_names.v[0],
-		    e->alt_names.n - 1);
-	else
-		to = xstrdup("-");
-	{
-		char	*raw = to;
-
-		to = util_escape(raw);
-		free(raw);
-	}
+	to = view_list_issued_to(e, c->to);
 	if (e->kind == STORE_KIND_REQUEST)
 		by = xstrdup("-");
 	else if (e->self_signed)
@@ -302,8 +322,8 @@ view_list_draw_row(struct ui *ui, const struct view_list_cols *c, int y,
 		    e->issuer_cn : (e->issuer != NULL ? e->issuer : "?"));
 
 	move(y, 0);
-	attr = e->active ? (ui_attr(UI_ACTIVE) | (selected ? (int)A_REVERSE : 0)) :
-	    base;
+	attr = e->active ? (ui_attr(UI_ACTIVE) | (selected ?
+	    (int)A_REVERSE : 0)) : base;
 	ui_put_padded(-1, 0, c->status, view_list_status_text(e), attr);
 	ui_put_padded(-1, 0, 1, "", base);
 	ui_put_padded(-1, 0, c->name, name, e->active ? attr : base);
@@ -510,13 +530,15 @@ view_list_draw_message(struct ui *ui)
 	ui_free_lines(lines, n);
 }
 
+static void	view_list_draw(struct ui *);
+
 static void
 view_list_draw_cb(struct ui *ui, void *arg)
 {
 	view_list_draw(ui);
 }
 
-void
+static void
 view_list_draw(struct ui *ui)
 {
 	struct view_list_cols	c;
@@ -741,7 +763,7 @@ view_list_activate(struct ui *ui, const struct store_entry *e)
 	free(text);
 	a.store = ui->store;
 	a.name = name;
-	a.force = true;		/* the administrator has seen the checks */
+	a.force = true;		/* the checks were shown and accepted */
 	ui_run_long(ui, "Setting the active certificate", view_list_activate_cb,
 	    &a);
 	if (a.status != STORE_OK) {

@@ -151,6 +151,17 @@ int		 engine_wait_and_probe(const struct engine_config *,
 		     char **cause);
 
 /*
+ * The whole of `engine restart`, for both faces: reload or restart, then
+ * wait until every probe serves the active certificate.  On STORE_OK,
+ * *report holds one line per probe, "the engine now serves CN, SHA-256
+ * HEX, chain of N (HOST:PORT)", joined by newlines (or says that no
+ * probe is configured); on failure *cause says what happened in one line.
+ */
+int		 engine_restart_and_confirm(struct store *,
+		     const struct engine_config *, engine_progress_cb,
+		     void *arg, char **report, char **cause);
+
+/*
  * Where the pair that the last activation replaced was kept: the newest
  * folder of <root>/certdesk-backup holding server.crt and server.key
  * (*dir), and the entry of sslcert/ that holds the same certificate, if

@@ -398,7 +398,7 @@ test_request() {
 	    '["mail.example.com", "smtp.example.com", "*.mx.example.com", "198.51.100.4"]' \
 	    "show --json of a request: alt_names"
 
-	# Known bug (reported): the message names '90', not --days.
+	# The refusal names the option, not its value.
 	t_run --root "$r" request $K --hostname mail.example.com --country GB \
 	    --days 90 --name req2
 	t_rc 2 "request refuses --days"
@@ -584,7 +584,6 @@ test_ca_flow() {
 	t_eq "$(t_json "$T_OUT" '"trusted_why" in d["checks"]')" false \
 	    "trusted: no trusted_why"
 
-	# Known bug (reported): a relative trust_file follows the cwd.
 	# The same file named relative to the root (certdesk.conf lives
 	# there), with certdesk run from elsewhere.
 	cp "$ca/root.pem" "$r/root.pem"
@@ -975,8 +974,7 @@ test_refusals_fresh_root() {
 	    $g --hostname x.example.com --reuse-key missing
 	fresh 1 nope "fresh root: remove nope" remove nope
 	fresh 1 nope "fresh root: ca remove nope" ca remove nope
-	# Known bug (reported): the next three make the first-run pair
-	# before they refuse the name.
+	# These once made the first-run pair before refusing the name.
 	fresh 2 "/" "fresh root: activate a/b" activate a/b
 	fresh 2 "--bogus" "fresh root: activate x --bogus" activate x --bogus
 	fresh 1 nope "fresh root: show nope" show nope
@@ -1061,8 +1059,8 @@ test_check() {
 	t_rc 2 "check --crit-days 400 --warn-days 500: CRITICAL"
 	t_ok "check: the line starts 'CERTIFICATE CRITICAL'" eval \
 	    'case $T_OUT in "CERTIFICATE CRITICAL"*) true ;; *) false ;; esac'
-	# Known bug (reported): this is UNKNOWN, "--crit-days (400) must not
-	# exceed --warn-days (30)", though only --crit-days was given.
+	# --crit-days alone above the default --warn-days: CRITICAL, not a
+	# usage error.
 	t_run --root "$r" check --crit-days 400
 	t_rc 2 "check --crit-days 400 alone (default --warn-days below it): CRITICAL"
 

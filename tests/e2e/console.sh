@@ -80,16 +80,42 @@ start_terminal() {
 }
 
 # run_console ROOT [ENV...]: start the console in the terminal's shell.
+# Each run prints its own exit marker (EXIT<run>=<code>), so an earlier
+# run's marker still on the screen cannot be mistaken for this one's.
+RUN=0
 run_console() {
 	local root=$1; shift
-	tm send-keys -t t "echo BEFORE-RUN; env $* CERTDESK_ROOT='$root' '$CERTDESK'; echo EXIT=\$?" Enter
+	RUN=$((RUN + 1))
+	tm send-keys -t t "echo BEFORE-RUN; env $* CERTDESK_ROOT='$root' '$CERTDESK'; echo EXIT$RUN=\$?" Enter
 }
+
+# wait_exit CODE: the last run ended with CODE.
+wait_exit() { wait_for "EXIT$RUN=$1"; }
 
 # The fingerprint as openssl prints it, lowercase, no colons.
 openssl_sha256() {
 	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
 	    tr 'A-F' 'a-f'
 }
+
+# --- Before any terminal: errors go to stderr with the contract's codes.
+T_RC=0
+T_ERR=$(env -u CERTDESK_ROOT "$CERTDESK" --root "$T_TMP/no-such-root" </dev/null 2>&1 >/dev/null) || T_RC=$?
+if [ "$T_RC" != 0 ] && [ -n "$T_ERR" ]; then
+	t_pass "no terminal, bad root: refused with a message (exit $T_RC)"
+else
+	t_fail "no terminal, bad root: exit $T_RC, message '$T_ERR'"
+fi
+ROOT0=$(t_new_root mail.example.com)
+T_RC=0
+T_ERR=$("$CERTDESK" --root "$ROOT0" </dev/null 2>&1 >/dev/null) || T_RC=$?
+t_rc 1 "no terminal: the console refuses"
+t_err_has "needs a terminal" "no terminal: it says why"
+if [ ! -e "$ROOT0/sslcert/server.crt" ]; then
+	t_pass "no terminal: nothing was created"
+else
+	t_fail "no terminal: the first-run pair was created anyway"
+fi
 
 ROOT=$(t_new_root mail.example.com)
 
@@ -179,7 +205,8 @@ fi
 tm send-keys -t t r
 wait_for "Generate Certificate: New certificate request"
 screen_lacks "Validity (days)" "request form: no validity (certificates only)"
-tm send-keys -t t Tab GB Tab Tab Tab Tab Tab Tab Tab req1
+# Key Type is a choice: Right moves from rsa3072 to ecdsa-p256.
+tm send-keys -t t Tab GB Tab Tab Tab Tab Tab Tab Right Tab req1
 tm send-keys -t t F2
 wait_for "F10 Quit"
 wait_for "req1"
@@ -190,6 +217,11 @@ else
 	t_fail "request: OpenSSL cannot verify req1.csr"
 fi
 screen_has "request" "request: listed as a request"
+if openssl req -in "$ROOT/sslcert/req1.csr" -noout -text 2>/dev/null | grep -q 'id-ecPublicKey'; then
+	t_pass "request: the chosen key type (ecdsa-p256) was used"
+else
+	t_fail "request: req1.csr does not hold an ECDSA key"
+fi
 
 # --- Filter as you type, then the details show OpenSSL's SHA-256.
 tm send-keys -t t / w e b
@@ -244,6 +276,31 @@ screen_lacks "M-" "non-ASCII: the pane has no M- escapes"
 tm send-keys -t t Escape
 wait_gone "Filter:"
 
+# --- Certificate text is data: a control sequence in a subject is shown
+# escaped, never sent to the terminal.
+subj=$(printf '/CN=evil\033[2Jcleared/O=x')
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -utf8 -days 30 \
+    -subj "$subj" -keyout "$ROOT/sslcert/evil.key" -out "$ROOT/sslcert/evil.crt" 2>/dev/null
+tm send-keys -t t C-l
+wait_for 'evil\x1b'
+screen_has "* active      server" "escapes: the screen was not cleared by the subject"
+tm send-keys -t t / e v i l Enter
+wait_for 'CN=evil\x1b[2Jcleared'
+t_pass "escapes: the pane shows the subject's ESC as \\x1b"
+tm send-keys -t t Escape
+wait_gone "Filter:"
+rm -f "$ROOT/sslcert/evil.key" "$ROOT/sslcert/evil.crt"
+tm send-keys -t t C-l
+wait_gone 'evil\x1b'
+
+# --- Tab switches to the intermediates in sslca/ and back.
+tm send-keys -t t Tab
+wait_for "Intermediate certificates (sslca/)"
+screen_has "No intermediate certificates" "Tab: sslca/ is empty here, and says so"
+tm send-keys -t t Tab
+wait_for "Server certificates (sslcert/)"
+screen_has "* active      server" "Tab: back to sslcert/"
+
 # --- Remove of the active pair is refused and nothing changes.
 before=$(t_tree_hash "$ROOT")
 tm send-keys -t t Home d
@@ -270,11 +327,140 @@ t_ok "remove: a copy is kept in the backup folder" \
     sh -c "find '$ROOT' -path '*backup*' -name 'req1.csr' | grep -q ."
 tm send-keys -t t Escape
 
+# --- Import: the file selector, the masked password, the summary, commit.
+mkdir -p "$T_TMP/in"
+openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj "/CN=import.example.com" \
+    -keyout "$T_TMP/in/k.pem" -out "$T_TMP/in/c.pem" 2>/dev/null
+openssl pkcs12 -export -in "$T_TMP/in/c.pem" -inkey "$T_TMP/in/k.pem" \
+    -out "$T_TMP/in/bundle.p12" -passout pass:Imp0rt-pw 2>/dev/null
+before=$(t_tree_hash "$ROOT")
+tm send-keys -t t i
+wait_for "Import: choose"
+screen_has "File: " "import: CDK's file selector opens"
+tm send-keys -t t C-u "$T_TMP/in/bundle.p12" Enter
+wait_for "is encrypted"
+tm send-keys -t t Imp0rt-pw
+wait_for "*********"
+screen_lacks "Imp0rt-pw" "import: the password is masked"
+tm send-keys -t t Enter
+wait_for "what will be stored where"
+screen_has "import.example.com" "import: the summary names the certificate"
+screen_has "0600" "import: the summary says the key is kept 0600"
+t_unchanged "$ROOT" "$before" "import: before Import is chosen"
+tm send-keys -t t Enter
+wait_gone "what will be stored where"
+wait_for "imported "
+imported=
+for f in "$ROOT"/sslcert/*.crt; do
+	if openssl x509 -in "$f" -noout -subject 2>/dev/null | grep -q import.example.com; then
+		imported=$(basename "$f" .crt)
+	fi
+done
+if [ -n "$imported" ] && [ "$(openssl_sha256 "$ROOT/sslcert/$imported.crt")" = \
+    "$(openssl_sha256 "$T_TMP/in/c.pem")" ]; then
+	t_pass "import: sslcert/$imported.crt holds the imported certificate"
+else
+	t_fail "import: the imported certificate is not in sslcert/"
+fi
+t_ok "import: its key is 0600" test "$(stat -c %a "$ROOT/sslcert/$imported.key" 2>/dev/null)" = 600
+
+# --- Export: what, format, destination; confirm before overwriting.
+tm send-keys -t t / i m p o r t Enter
+wait_for "Filter: import"
+tm send-keys -t t e
+wait_for "what?"
+tm send-keys -t t Enter
+wait_for "Format"
+tm send-keys -t t Enter
+wait_for "destination file"
+tm send-keys -t t C-u "$T_TMP/out.crt" Enter
+wait_for "Exported"
+if [ "$(openssl_sha256 "$T_TMP/out.crt")" = "$(openssl_sha256 "$T_TMP/in/c.pem")" ]; then
+	t_pass "export: OpenSSL reads the exported certificate"
+else
+	t_fail "export: out.crt is not the certificate"
+fi
+out_hash=$(sha256sum < "$T_TMP/out.crt")
+tm send-keys -t t e
+wait_for "what?"
+tm send-keys -t t Down Down Enter
+wait_for "Format"
+tm send-keys -t t Enter
+wait_for "Encrypt the key"
+tm send-keys -t t Enter
+wait_for "destination file"
+tm send-keys -t t C-u "$T_TMP/out.crt" Enter
+wait_for "exists. Replace it?"
+t_pass "export: an existing file is not replaced without asking"
+tm send-keys -t t Escape
+wait_for "destination file"
+tm send-keys -t t Escape
+wait_for "Nothing exported"
+t_ok "export: the existing file is kept" test "$(sha256sum < "$T_TMP/out.crt")" = "$out_hash"
+tm send-keys -t t e
+wait_for "what?"
+tm send-keys -t t End Enter
+wait_for "PKCS#12 profile"
+tm send-keys -t t Enter
+wait_for "PKCS#12 password"
+tm send-keys -t t P12-pw Enter
+wait_for "Again"
+tm send-keys -t t P12-pw Enter
+wait_for "destination file"
+tm send-keys -t t C-u "$T_TMP/out.p12" Enter
+wait_for "Exported"
+if openssl pkcs12 -in "$T_TMP/out.p12" -passin pass:P12-pw -nodes 2>/dev/null |
+    openssl x509 -noout -subject 2>/dev/null | grep -q import.example.com; then
+	t_pass "export: OpenSSL opens the PKCS#12 with its password"
+else
+	t_fail "export: OpenSSL cannot open out.p12"
+fi
+t_ok "export: the PKCS#12 is 0600" test "$(stat -c %a "$T_TMP/out.p12")" = 600
+tm send-keys -t t Escape
+wait_gone "Filter:"
+
 # --- Resize to 80x24 and back; too small says so and recovers.
 tm resize-window -t t -x 80 -y 24
 wait_for "1Help 2New 3Details"
 screen_has "* active      server" "resize 80x24: the list is redrawn"
 screen_has "10Quit" "resize 80x24: the key bar fits"
+# The whole form at 80x24, compared with the screen it must be (tig's way).
+tm send-keys -t t F4
+wait_for "Generate Certificate: New certificate request"
+expected='
+ Generate Certificate: New certificate request
+ A new private key with a self-signed certificate or a certificate request.
+ Fields marked * are required.
+
+  Hostname *         mail.example.com________________________________
+  Country *          ________________________________________________
+  Organization Name  ________________________________________________
+  Organization Unit  ________________________________________________
+  City               ________________________________________________
+  State or Province  ________________________________________________
+  Additional Names   ________________________________________________
+  Key Type           rsa3072
+  Entry Name         ________________________________________________
+
+                     [  OK  ]   [ Cancel ]
+
+
+
+
+
+
+
+Give the server'"'"'s DNS name, e.g. mail.example.com
+F2 Submit  Esc Cancel  Tab Down Next field  BTab Up Previous  F1 Help'
+actual=$(printf '\n'; screen | sed 's/[[:space:]]*$//')
+if [ "$actual" = "$expected" ]; then
+	t_pass "resize 80x24: the request form is exactly the expected screen"
+else
+	t_fail "resize 80x24: the request form differs from the expected screen"
+	diff <(echo "$expected") <(echo "$actual") | sed 's/^/#   /'
+fi
+tm send-keys -t t Escape
+wait_for "1Help 2New"
 tm resize-window -t t -x 100 -y 30
 wait_for "F10 Quit"
 screen_has "F1 Help" "resize back to 100x30: the wide key bar"
@@ -296,7 +482,7 @@ wait_for "F10 Quit"
 
 # --- Quit restores the terminal: the shell's screen is back.
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 screen_has "BEFORE-RUN" "quit: the shell's screen is back"
 screen_lacks "F10 Quit" "quit: the console is gone"
 # The marker is computed, so the command line itself cannot match it.
@@ -310,7 +496,7 @@ tm send-keys -t t clear Enter
 run_console "$ROOT"
 wait_for "F10 Quit"
 tm send-keys -t t C-c
-wait_for "EXIT=130"
+wait_exit 130
 screen_lacks "F10 Quit" "Ctrl-C: the console is gone"
 tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e icanon | tr '\n' ' '; echo stty=\$((40+3))" Enter
 wait_for "stty=43"
@@ -321,15 +507,57 @@ t_unchanged "$ROOT" "$before" "Ctrl-C"
 tm send-keys -t t clear Enter
 run_console "$ROOT"
 wait_for "F10 Quit"
-pid=$(pgrep -n -f "^$CERTDESK\$" || true)
+# The console is the child of the pane's shell (env execs it).
+pid=$(pgrep -P "$(tm display-message -p -t t '#{pane_pid}')" | head -n 1 || true)
 if [ -n "$pid" ]; then
 	kill -HUP "$pid"
-	wait_for "EXIT=129"
+	wait_exit 129
 	t_pass "SIGHUP: the console ended"
 else
 	t_fail "SIGHUP: cannot find the console's process"
 fi
 t_unchanged "$ROOT" "$before" "SIGHUP"
+
+# --- Set as active: the checklist, an explicit override, then the
+# offer to restart the engine, as the manual says.
+# The restart takes two seconds: the console must show that it works.
+printf '\n[engine]\nrestart_command = /bin/sh -c "sleep 2; echo restarted > %s/restarted"\n' \
+    "$T_TMP" >> "$ROOT/certdesk.conf"
+tm send-keys -t t clear Enter
+run_console "$ROOT"
+wait_for "F10 Quit"
+tm send-keys -t t / w e b 1 Enter
+wait_for "Filter: web1"
+tm send-keys -t t a
+wait_for "Pre-activation checks"
+screen_has "[ok] key matches" "activate: the checklist shows the key check"
+screen_has "[NO] trusted" "activate: the checklist shows what fails"
+screen_has "Override" "activate: a failed check needs an explicit override"
+before=$(t_tree_hash "$ROOT")
+tm send-keys -t t Escape
+wait_for "Nothing changed"
+t_unchanged "$ROOT" "$before" "activate: Esc at the checklist"
+tm send-keys -t t a
+wait_for "Pre-activation checks"
+tm send-keys -t t Enter
+wait_for "Restart the engine?"
+if [ "$(openssl_sha256 "$ROOT/sslcert/server.crt")" = "$(openssl_sha256 "$ROOT/sslcert/web1.crt")" ]; then
+	t_pass "activate: server.crt is now web1's certificate"
+else
+	t_fail "activate: server.crt is not web1's certificate"
+fi
+screen_has "next time the Engine is started" "activate: the manual's words"
+tm send-keys -t t Enter
+wait_for "Restarting the engine"
+t_pass "long work: a progress line shows while the engine restarts"
+wait_for "(1 s)"
+t_pass "long work: the progress line keeps moving (the screen is not frozen)"
+wait_for "Engine restarted"
+t_ok "activate: the engine's restart_command ran" test -f "$T_TMP/restarted"
+tm send-keys -t t Enter
+wait_for "F10 Quit"
+tm send-keys -t t q
+wait_exit 0
 
 # --- Monochrome (TERM=vt100) and NO_COLOR: meaning without colour.
 tm send-keys -t t clear Enter
@@ -341,13 +569,13 @@ else
 	t_pass "NO_COLOR: no colours on the screen"
 fi
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 tm send-keys -t t clear Enter
 run_console "$ROOT" TERM=vt100
 wait_for "F10 Quit"
 screen_has "* active      server" "TERM=vt100: the list is drawn"
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 t_pass "TERM=vt100: quits"
 
 # A certificate about to expire is flagged in words, not only colour.
@@ -367,13 +595,13 @@ case $row in
 esac
 screen_has "EC P-256" "expired: the key type column"
 tm send-keys -t t q
-wait_for "EXIT=0"
+wait_exit 0
 
 # --- Scripted keys (tig's way): keys from a file, the screen dumped.
 printf '%s\n' '<Dump>' '?' '<Dump>' '<Esc>' 'q' > "$T_TMP/keys"
 tm send-keys -t t clear Enter
 run_console "$ROOT" CERTDESK_UI_SCRIPT="$T_TMP/keys" CERTDESK_UI_DUMP="$T_TMP/dump"
-wait_for "EXIT=0"
+wait_exit 0
 if grep -q '^\* active      server' "$T_TMP/dump" 2>/dev/null &&
     grep -q 'Help: keys' "$T_TMP/dump"; then
 	t_pass "scripted keys: the dumps show the list, then the help"

@@ -69,26 +69,18 @@ EOF
 }
 
 # answer_request ROOT NAME: sign sslcert/NAME.csr with the intermediate
-# and put the answer in the store with its chain; the leaf's PEM is left
-# in $T_TMP/NAME.pem.  The private root goes to sslca/ so that the chain
-# is complete (complete, but not trusted).
+# and import the answer with its chain (paired with the request's key);
+# the leaf's PEM is left in $T_TMP/NAME.pem.
 answer_request() {
 	local root=$1 name=$2
 	openssl x509 -req -in "$root/sslcert/$name.csr" -CA "$T_TMP/ca/inter.pem" \
 	    -CAkey "$T_TMP/ca/inter.key" -CAcreateserial -out "$T_TMP/$name.pem" \
 	    -days 20 -extfile "$T_TMP/ca/ca.cnf" -extensions v3_leaf 2>/dev/null
 	cat "$T_TMP/$name.pem" "$T_TMP/ca/inter.pem" > "$T_TMP/$name.answer.pem"
-	cp "$T_TMP/ca/root.pem" "$root/sslca/certdesk-test-root.crt"
+	t_run --root "$root" ca import "$T_TMP/ca/root.pem"
+	t_rc 0 "ca import the private test root (so the chain is complete)"
 	t_run --root "$root" import "$T_TMP/$name.answer.pem"
-	if [ "$T_RC" != 0 ]; then
-		# Import lands in parallel; until then, the manual's manual
-		# way: the certificate beside its key, the intermediate in
-		# sslca/.
-		echo "# import failed ($T_ERR); placing the files by hand"
-		cp "$T_TMP/$name.pem" "$root/sslcert/$name.crt"
-		rm -f "$root/sslcert/$name.csr"
-		cp "$T_TMP/ca/inter.pem" "$root/sslca/certdesk-test-intermediate.crt"
-	fi
+	t_rc 0 "import the CA's answer to $name with its intermediate"
 }
 
 # s_client PORT [STARTTLS]: what 127.0.0.1:PORT serves, verified against

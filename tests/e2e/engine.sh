@@ -262,6 +262,11 @@ for pp in $STARTTLS_PORTS; do
 	t_out_has "probe 127.0.0.1:$p (starttls $proto): serves $HOST, SHA-256 $got, chain of $N_SERVED: the active certificate" \
 	    "engine status after the $proto dialogue agrees with s_client"
 done
+N_PROBES=$(echo "$PROBES" | tr ', ' '\n\n' | grep -c .)
+t_run --root "$ROOT" engine restart
+t_rc 0 "engine restart with $N_PROBES probes"
+t_ok "engine restart reports each probe on its own line" \
+    test "$(printf '%s\n' "$T_OUT" | grep -c "^the engine now serves $HOST, SHA-256 $NEW_FP, chain of $N_SERVED (127.0.0.1:")" = "$N_PROBES"
 sed -i "s|^probe_starttls = none|probe_starttls = imap|; s|^probe = .*|probe = 127.0.0.1:$PORT|; s|^timeout = .*|timeout = 2|" "$ROOT/certdesk.conf"
 t_run --root "$ROOT" engine status
 t_rc 1 "engine status with probe_starttls = imap on the imaps port"
