@@ -481,7 +481,7 @@ bench_console(const char *root, struct bench_console *c)
 	bench_pty_answer(fd, "");	/* let the screen settle */
 
 	for (i = 0; i < 20; i++)
-		ms[i] = bench_pty_answer(fd, "\033[B");
+		ms[i] = bench_pty_answer(fd, "\033OB");	/* keypad mode */
 	qsort(ms, 20, sizeof ms[0], bench_cmp_double);
 	c->move_ms = ms[10];
 	c->move_max_ms = ms[19];
@@ -498,17 +498,20 @@ bench_console(const char *root, struct bench_console *c)
 	bench_pty_answer(fd, "\033");
 	(void)!write(fd, "q", 1);
 	for (i = 0; i < 50; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (wait4(pid, &status, WNOHANG, &ru) == pid)
 			break;
 		usleep(20000);
 	}
-	if (i == 50)
-		kill(pid, SIGKILL);
+	if (i < 50) {
+		c->maxrss_kb = ru.ru_maxrss;
+		close(fd);
+		return;
+	}
+	kill(pid, SIGKILL);
 done:
-	if (wait4(pid, &status, 0, &ru) == pid)
-		c->maxrss_kb = ru.ru_maxrss;
-	else
-		c->maxrss_kb = ru.ru_maxrss;
+	memset(&ru, 0, sizeof ru);
+	wait4(pid, &status, 0, &ru);
+	c->maxrss_kb = ru.ru_maxrss;
 	close(fd);
 }
 

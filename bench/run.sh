@@ -22,16 +22,20 @@ for f in libcertdesk.a certdesk config.h; do
 		exit 2
 	fi
 done
-mkdir -p "$build/bench"
+mkdir -p "$dir"
 # shellcheck disable=SC2046
 "$cc" -O2 -g -Wall -Wextra -Wno-unused-parameter -I"$build" \
 	-I"$top/include" -I"$top/src" $(pkg-config --cflags gnutls) \
 	"$here/bench.c" "$build/libcertdesk.a" \
-	$(pkg-config --libs gnutls inih) -lutil -o "$build/bench/bench"
+	$(pkg-config --libs gnutls inih) -lutil -o "$dir/bench"
 
 echo "# certdesk benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "Machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)," \
 	"$(free -g | awk '/^Mem:/ { print $2 " GiB RAM" }'), $(uname -sr)"
 echo
-"$build/bench/bench" --certdesk "$build/certdesk" --dir "$dir" "$@"
+echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates wall times, not CPU times)"
+echo
+"$dir/bench" --certdesk "$build/certdesk" --dir "$dir" "$@"
+echo
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

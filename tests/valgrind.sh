@@ -5,7 +5,7 @@
 # "definitely lost" (still reachable memory at exit is not a leak).
 #
 # Use: CERTDESK=/path/to/certdesk top_srcdir=SRC tests/valgrind.sh [SCRIPT...]
-#      (default: every tests/e2e/*.sh but the console's and the engine's,
+#      (default: every tests/e2e/*.sh but the console's and the engines',
 #      which drive tmux and Dovecot and would only time out under Valgrind)
 # Build without --enable-sanitizers: ASan and Valgrind do not mix.
 set -u
@@ -43,7 +43,7 @@ if [ $# -eq 0 ]; then
 	set --
 	for s in "$top_srcdir"/tests/e2e/*.sh; do
 		case $s in
-		*/console.sh|*/engine.sh) ;;
+		*/console.sh|*/engine*.sh|*-lib.sh) ;;
 		*) set -- "$@" "$s" ;;
 		esac
 	done

@@ -71,6 +71,10 @@ rc=0
 "$dir/build/fuzz-import" -max_total_time="$secs" -max_len=65536 \
 	-timeout=20 -rss_limit_mb=2048 -print_final_stats=1 $fork \
 	-artifact_prefix="$crashes/" "$@" "$dir/corpus" "$here/corpus" || rc=$?
+if [ "$rc" -eq 72 ] && [ -z "$(ls -A "$crashes")" ]; then
+	echo "run.sh: interrupted, nothing found so far" >&2
+	exit 130
+fi
 if [ "$rc" -ne 0 ]; then
 	echo "run.sh: the fuzzer failed (exit $rc); inputs kept in $crashes:" >&2
 	ls -l "$crashes" >&2
