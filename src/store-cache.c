@@ -14,6 +14,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,33 +393,48 @@ cache_compare_records(const void *a, const void *b)
 	    ((const struct cache_record *)b)->name);
 }
 
+/*
+ * Read the records through a read-only mapping of the file, dropping the
+ * pages already copied out as it goes: the file is as large as the
+ * records, so holding both would double the memory a long list needs.
+ */
 static void
 cache_read(struct store_cache *c)
 {
 	struct cache_reader	 r;
 	struct cache_record	 rec;
-	unsigned char		*data;
-	size_t			 len, magic = strlen(CACHE_MAGIC);
+	struct stat		 sb;
+	unsigned char		*map;
+	size_t			 len, magic = strlen(CACHE_MAGIC), page, done;
 	char			*context;
 	uint64_t		 count, i;
+	int			 fd;
 
-	if (util_read_file(c->path, 256 * 1024 * 1024, &data, &len, NULL) !=
-	    STORE_OK)
+	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
-	if (len < magic || memcmp(data, CACHE_MAGIC, magic) != 0) {
-		free(data);
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (size_t)sb.st_size < magic) {
+		close(fd);
 		return;
 	}
-	r.p = data + magic;
+	len = (size_t)sb.st_size;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	if (memcmp(map, CACHE_MAGIC, magic) != 0)
+		goto out;
+	r.p = map + magic;
 	r.left = len - magic;
 	r.bad = false;
 	context = cache_get_str(&r);
 	if (context == NULL || strcmp(context, c->context) != 0) {
 		free(context);
-		free(data);
-		return;
+		goto out;
 	}
 	free(context);
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	done = 0;
 	count = cache_get_u64(&r);
 	for (i = 0; i < count && !r.bad; i++) {
 		memset(&rec, 0, sizeof rec);
@@ -432,14 +450,18 @@ cache_read(struct store_cache *c)
 		}
 		c->v = xreallocarray(c->v, c->n + 1, sizeof *c->v);
 		c->v[c->n++] = rec;
+		if ((size_t)(r.p - map) - done >= 256 * page) {
+			madvise(map + done, ((size_t)(r.p - map) - done) /
+			    page * page, MADV_DONTNEED);
+			done += ((size_t)(r.p - map) - done) / page * page;
+		}
 	}
-	free(data);
-	if (r.bad) {
+	if (r.bad)
 		cache_records_free(c);
-		return;
-	}
-	if (c->n > 1)
+	else if (c->n > 1)
 		qsort(c->v, c->n, sizeof *c->v, cache_compare_records);
+out:
+	munmap(map, len);
 }
 
 struct store_cache *
@@ -480,6 +502,16 @@ store_cache_get(struct store *st, struct store_cache *c, enum store_area area,
 	ident = cache_ident(st, area, name);
 	if (strcmp(ident, rec->ident) == 0 &&
 	    cache_deserialize(st, rec, area, e)) {
+		/*
+		 * The entry holds it now: a rewrite serializes the entry and
+		 * stats its files again, so thousands of entries cost no more
+		 * memory than the list itself.
+		 */
+		free(rec->data);
+		rec->data = NULL;
+		rec->len = 0;
+		free(rec->ident);
+		rec->ident = NULL;
 		rec->used = true;
 		ok = true;
 	}
@@ -492,44 +524,68 @@ store_cache_put(struct store *st, struct store_cache *c, enum store_area area,
     const struct store_entry *e)
 {
 	struct cache_record	*rec;
-	struct util_buf		 b = { 0 };
 
 	if (c == NULL || e->error != NULL)
 		return;
-	cache_serialize(e, &b);
 	c->fresh = xreallocarray(c->fresh, c->n_fresh + 1, sizeof *c->fresh);
 	rec = &c->fresh[c->n_fresh++];
+	memset(rec, 0, sizeof *rec);
 	rec->name = xstrdup(e->name);
 	rec->ident = cache_ident(st, area, e->name);
-	rec->len = b.len;
-	rec->data = b.data;	/* taken from b */
 	rec->used = true;
 	c->dirty = true;
 }
 
-static void
-cache_write(struct store_cache *c)
+/* The identity of an entry of this run, or NULL: a new string. */
+static char *
+cache_entry_ident(struct store *st, struct store_cache *c,
+    enum store_area area, const char *name)
 {
-	struct util_buf	 b = { 0 };
-	char		*dir, *slash;
-	size_t		 i, count = 0;
+	struct cache_record	 key = { .name = (char *)name }, *rec;
 
-	for (i = 0; i < c->n; i++)
-		count += c->v[i].used;
-	count += c->n_fresh;
+	rec = cache_find(c, name);
+	if (rec != NULL && rec->used)
+		return cache_ident(st, area, name);
+	if (c->n_fresh == 0)
+		return NULL;
+	rec = bsearch(&key, c->fresh, c->n_fresh, sizeof *c->fresh,
+	    cache_compare_records);
+	return rec != NULL ? xstrdup(rec->ident) : NULL;
+}
+
+/* Write the cache from the listed entries themselves. */
+static void
+cache_write(struct store *st, struct store_cache *c, enum store_area area,
+    const struct store_list *list)
+{
+	struct util_buf	 b = { 0 }, entry = { 0 };
+	char		*ident;
+	char		*dir, *slash;
+	size_t		 i, count = 0, at;
+
+	if (c->n_fresh > 1)
+		qsort(c->fresh, c->n_fresh, sizeof *c->fresh,
+		    cache_compare_records);
 	util_buf_add(&b, CACHE_MAGIC, strlen(CACHE_MAGIC));
 	cache_put_str(&b, c->context);
-	cache_put_u64(&b, count);
-	for (i = 0; i < c->n + c->n_fresh; i++) {
-		struct cache_record *rec = i < c->n ? &c->v[i] :
-		    &c->fresh[i - c->n];
-		if (!rec->used)
+	at = b.len;
+	cache_put_u64(&b, 0);	/* the count, filled in below */
+	for (i = 0; i < list->n; i++) {
+		if (list->v[i].error != NULL || (ident = cache_entry_ident(st,
+		    c, area, list->v[i].name)) == NULL)
 			continue;
-		cache_put_str(&b, rec->name);
-		cache_put_str(&b, rec->ident);
-		cache_put_u64(&b, rec->len);
-		util_buf_add(&b, rec->data, rec->len);
+		cache_put_str(&b, list->v[i].name);
+		cache_put_str(&b, ident);
+		free(ident);
+		cache_serialize(&list->v[i], &entry);
+		cache_put_u64(&b, entry.len);
+		util_buf_add(&b, entry.data, entry.len);
+		entry.len = 0;
+		count++;
 	}
+	util_buf_done(&entry);
+	for (i = 0; i < 8; i++)
+		b.data[at + i] = (unsigned char)(count >> (8 * i));
 	dir = xstrdup(c->path);
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		*slash = '\0';
@@ -549,7 +605,8 @@ cache_write(struct store_cache *c)
 }
 
 void
-store_cache_close(struct store_cache *c)
+store_cache_close(struct store *st, struct store_cache *c,
+    enum store_area area, const struct store_list *list)
 {
 	size_t	i;
 
@@ -561,7 +618,7 @@ store_cache_close(struct store_cache *c)
 			c->dirty = true;
 	}
 	if (c->dirty)
-		cache_write(c);
+		cache_write(st, c, area, list);
 	cache_records_free(c);
 	for (i = 0; i < c->n_fresh; i++) {
 		free(c->fresh[i].name);

@@ -143,7 +143,8 @@ bool	store_cache_get(struct store *, struct store_cache *, enum store_area,
 	    const char *name, struct store_entry *);
 void	store_cache_put(struct store *, struct store_cache *, enum store_area,
 	    const struct store_entry *);
-void	store_cache_close(struct store_cache *);
+void	store_cache_close(struct store *, struct store_cache *,
+	    enum store_area, const struct store_list *);
 
 /* store-generate.c: make a key of a named type. */
 int	store_generate_key(const char *key_type, gnutls_x509_privkey_t *,

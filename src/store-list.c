@@ -108,7 +108,7 @@ store_list_entries(struct store *st, enum store_area area,
 		}
 		list->n++;
 	}
-	store_cache_close(cache);
+	store_cache_close(st, cache, area, list);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
