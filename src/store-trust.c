@@ -161,6 +161,20 @@ store_find_issuer(gnutls_x509_crt_t crt, gnutls_x509_crt_t *pool, unsigned n,
 	return NULL;
 }
 
+/* Was crt issued by a certificate already in the chain (a loop)? */
+static bool
+store_chain_issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t *chain,
+    unsigned n)
+{
+	unsigned	i;
+
+	for (i = 0; i < n; i++) {
+		if (gnutls_x509_crt_check_issuer(crt, chain[i]) == 1)
+			return true;
+	}
+	return false;
+}
+
 int
 store_build_chain(struct store *st, gnutls_x509_crt_t leaf,
     gnutls_x509_crt_t *extra, unsigned n_extra, gnutls_x509_crt_t **chain,
@@ -195,9 +209,15 @@ store_build_chain(struct store *st, gnutls_x509_crt_t leaf,
 				break;
 			}
 			name = x509_crt_issuer(cur);
-			util_set_cause(why, "the issuer %s is not in sslca/ or "
-			    "the system trust store; add its certificate to "
-			    "sslca/", name);
+			if (store_chain_issued_by(cur, *chain, *n))
+				util_set_cause(why, "the chain loops: %s is "
+				    "issued by a certificate below it; remove "
+				    "the cross-signed certificate from sslca/",
+				    name);
+			else
+				util_set_cause(why, "the issuer %s is not in "
+				    "sslca/ or the system trust store; add its "
+				    "certificate to sslca/", name);
 			free(name);
 			break;
 		}

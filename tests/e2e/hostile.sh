@@ -317,9 +317,9 @@ R=$(fresh_root)
 cp "$FX/cyc-a.crt" "$FX/cyc-b.crt" "$R/sslca/"
 cp "$FX/cyc-leaf.crt" "$R/sslcert/cycle.crt"
 cat "$FX/cyc-leaf.crt" "$FX/cyc-a.crt" "$FX/cyc-b.crt" > "$R/sslcert/loop.crt"
-h_case 0 "chain_complete   NO" "a leaf under two CAs that issue each other: show" \
+h_case 0 "chain_complete   NO: the chain loops" "a leaf under two CAs that issue each other: show" \
     show cycle
-h_case 0 "chain_complete   NO" "a file holding a chain that loops: show" \
+h_case 0 "chain_complete   NO: the chain loops" "a file holding a chain that loops: show" \
     show loop
 h_case 0 "CycleA" "list --ca with two CAs that issue each other" list --ca
 h_case 0 "cycle" "list --json with a looping chain" list --json
