@@ -528,11 +528,92 @@ store_entry_fill(struct store *st, enum store_area area, const char *name,
 	return ret;
 }
 
+/* Every string field of an entry, for compaction. */
+static size_t
+info_string_fields(struct store_entry *e, char ***out)
+{
+	size_t	n = 0;
+	int	i;
+
+	out[n++] = &e->name;
+	out[n++] = &e->error;
+	out[n++] = &e->path;
+	out[n++] = &e->key_path;
+	out[n++] = &e->common_name;
+	out[n++] = &e->subject;
+	out[n++] = &e->issuer;
+	out[n++] = &e->issuer_cn;
+	out[n++] = &e->serial;
+	out[n++] = &e->key_type;
+	out[n++] = &e->signature_algorithm;
+	for (i = 0; i < STORE_CHECK_COUNT; i++)
+		out[n++] = &e->checks[i].why;
+	return n;
+}
+
+/*
+ * Move all of an entry's strings into one allocation.  A list of many
+ * thousands of entries then costs one block each instead of some thirty
+ * small ones, each with its allocator overhead.
+ */
+void
+store_entry_compact(struct store_entry *e)
+{
+	struct store_strings	*arrays[3] = { &e->alt_names, &e->key_usage,
+				    &e->ext_key_usage };
+	char			**fields[11 + STORE_CHECK_COUNT];
+	size_t			 n_fields, i, j, size = 0, len;
+	char			*p, **v;
+
+	if (e->block != NULL)
+		return;
+	n_fields = info_string_fields(e, fields);
+	for (j = 0; j < 3; j++) {
+		size += arrays[j]->n * sizeof (char *);
+		for (i = 0; i < arrays[j]->n; i++)
+			size += strlen(arrays[j]->v[i]) + 1;
+	}
+	for (i = 0; i < n_fields; i++) {
+		if (*fields[i] != NULL)
+			size += strlen(*fields[i]) + 1;
+	}
+	e->block = xmalloc(size);
+	/* The pointer arrays first, where they are aligned. */
+	v = e->block;
+	p = (char *)(v + arrays[0]->n + arrays[1]->n + arrays[2]->n);
+	for (j = 0; j < 3; j++) {
+		for (i = 0; i < arrays[j]->n; i++) {
+			len = strlen(arrays[j]->v[i]) + 1;
+			memcpy(p, arrays[j]->v[i], len);
+			free(arrays[j]->v[i]);
+			v[i] = p;
+			p += len;
+		}
+		free(arrays[j]->v);
+		arrays[j]->v = arrays[j]->n > 0 ? v : NULL;
+		v += arrays[j]->n;
+	}
+	for (i = 0; i < n_fields; i++) {
+		if (*fields[i] == NULL)
+			continue;
+		len = strlen(*fields[i]) + 1;
+		memcpy(p, *fields[i], len);
+		free(*fields[i]);
+		*fields[i] = p;
+		p += len;
+	}
+}
+
 void
 store_entry_done(struct store_entry *e)
 {
 	int	i;
 
+	if (e->block != NULL) {
+		free(e->block);
+		memset(e, 0, sizeof *e);
+		return;
+	}
 	free(e->name);
 	free(e->error);
 	free(e->path);

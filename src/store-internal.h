@@ -133,6 +133,9 @@ const char *store_active_sha256(struct store *);
 int	store_entry_fill(struct store *, enum store_area, const char *name,
 	    struct store_entry *, char **cause);
 
+/* Move an entry's strings into one allocation (listed entries). */
+void	store_entry_compact(struct store_entry *);
+
 /* Recompute the date check and days left of an entry for store_now. */
 void	store_entry_date_check(struct store *, struct store_entry *);
 

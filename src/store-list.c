@@ -89,6 +89,7 @@ store_list_entries(struct store *st, enum store_area area,
 		e = &list->v[list->n];
 		why = NULL;
 		if (store_cache_get(st, cache, area, names[i], e)) {
+			store_entry_compact(e);
 			list->n++;
 			continue;
 		}
@@ -106,6 +107,7 @@ store_list_entries(struct store *st, enum store_area area,
 			for (int c = 0; c < STORE_CHECK_COUNT; c++)
 				e->checks[c].why = xstrdup(e->error);
 		}
+		store_entry_compact(e);
 		list->n++;
 	}
 	store_cache_close(st, cache, area, list);

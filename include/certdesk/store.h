@@ -114,6 +114,9 @@ struct store_entry {
 	unsigned		 chain_in_file;	/* extra certificates in the file */
 	char			*error;		/* set when the file is unreadable:
 						   then only name, path, kind */
+	void			*block;		/* the store's: holds the strings
+						   of a listed entry in one
+						   allocation */
 	struct store_check	 checks[STORE_CHECK_COUNT];
 };
 
