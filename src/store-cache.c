@@ -29,15 +29,18 @@
 #define CACHE_MAGIC	"certdesk-cache-1\n"
 
 struct cache_record {
-	char		*name;
-	char		*ident;
-	unsigned char	*data;		/* the serialized entry */
-	size_t		 len;
-	bool		 used;
+	char			*name;
+	char			*ident;
+	const unsigned char	*data;	/* the serialized entry, in the map */
+	size_t			 len;
+	bool			 used;
 };
 
 struct store_cache {
 	char			*path;
+	unsigned char		*map;	/* the cache file, read-only */
+	size_t			 map_len;
+	size_t			 dropped;	/* pages of map given back */
 	char			 context[65];
 	struct cache_record	*v;	/* read from the file, sorted */
 	size_t			 n;
@@ -212,29 +215,6 @@ cache_get_u64(struct cache_reader *r)
 	return v;
 }
 
-/* Length-prefixed bytes, NUL-terminated for convenience. */
-static unsigned char *
-cache_get_bytes(struct cache_reader *r, size_t *out_len)
-{
-	uint64_t	 len = cache_get_u64(r);
-	unsigned char	*s;
-
-	*out_len = 0;
-	if (r->bad || len == UINT64_MAX)
-		return NULL;
-	if (len > r->left) {
-		r->bad = true;
-		return NULL;
-	}
-	s = xmalloc((size_t)len + 1);
-	memcpy(s, r->p, (size_t)len);
-	s[len] = '\0';
-	r->p += len;
-	r->left -= len;
-	*out_len = (size_t)len;
-	return s;
-}
-
 static char *
 cache_get_str(struct cache_reader *r)
 {
@@ -379,7 +359,6 @@ cache_records_free(struct store_cache *c)
 	for (i = 0; i < c->n; i++) {
 		free(c->v[i].name);
 		free(c->v[i].ident);
-		free(c->v[i].data);
 	}
 	free(c->v);
 	c->v = NULL;
@@ -398,16 +377,34 @@ cache_compare_records(const void *a, const void *b)
  * pages already copied out as it goes: the file is as large as the
  * records, so holding both would double the memory a long list needs.
  */
+/* Give back the pages of the map below offset: they were read. */
+static void
+cache_drop_below(struct store_cache *c, size_t offset)
+{
+	size_t	page = (size_t)sysconf(_SC_PAGESIZE), end;
+
+	end = offset / page * page;
+	if (end > c->dropped + 64 * page) {
+		madvise(c->map + c->dropped, end - c->dropped, MADV_DONTNEED);
+		c->dropped = end;
+	}
+}
+
+/*
+ * Index the records of a read-only mapping of the file.  Entries are
+ * described straight from the mapping, and the pages already read are
+ * given back as the list goes on, so a long list never holds the file
+ * and its entries in memory at once.
+ */
 static void
 cache_read(struct store_cache *c)
 {
 	struct cache_reader	 r;
 	struct cache_record	 rec;
 	struct stat		 sb;
-	unsigned char		*map;
-	size_t			 len, magic = strlen(CACHE_MAGIC), page, done;
+	size_t			 len, magic = strlen(CACHE_MAGIC);
 	char			*context;
-	uint64_t		 count, i;
+	uint64_t		 count, i, size;
 	int			 fd;
 
 	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
@@ -418,50 +415,52 @@ cache_read(struct store_cache *c)
 		return;
 	}
 	len = (size_t)sb.st_size;
-	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	c->map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED)
+	if (c->map == MAP_FAILED) {
+		c->map = NULL;
 		return;
-	if (memcmp(map, CACHE_MAGIC, magic) != 0)
-		goto out;
-	r.p = map + magic;
+	}
+	c->map_len = len;
+	if (memcmp(c->map, CACHE_MAGIC, magic) != 0)
+		return;
+	r.p = c->map + magic;
 	r.left = len - magic;
 	r.bad = false;
 	context = cache_get_str(&r);
 	if (context == NULL || strcmp(context, c->context) != 0) {
 		free(context);
-		goto out;
+		return;
 	}
 	free(context);
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	done = 0;
 	count = cache_get_u64(&r);
 	for (i = 0; i < count && !r.bad; i++) {
 		memset(&rec, 0, sizeof rec);
 		rec.name = cache_get_str(&r);
 		rec.ident = cache_get_str(&r);
-		rec.data = cache_get_bytes(&r, &rec.len);
-		if (rec.name == NULL || rec.ident == NULL || rec.data == NULL) {
+		size = cache_get_u64(&r);
+		if (rec.name == NULL || rec.ident == NULL || r.bad ||
+		    size > r.left) {
 			free(rec.name);
 			free(rec.ident);
-			free(rec.data);
 			r.bad = true;
 			break;
 		}
+		rec.data = r.p;
+		rec.len = (size_t)size;
+		r.p += size;
+		r.left -= size;
 		c->v = xreallocarray(c->v, c->n + 1, sizeof *c->v);
 		c->v[c->n++] = rec;
-		if ((size_t)(r.p - map) - done >= 256 * page) {
-			madvise(map + done, ((size_t)(r.p - map) - done) /
-			    page * page, MADV_DONTNEED);
-			done += ((size_t)(r.p - map) - done) / page * page;
-		}
+		cache_drop_below(c, (size_t)(r.p - c->map));
 	}
 	if (r.bad)
 		cache_records_free(c);
 	else if (c->n > 1)
 		qsort(c->v, c->n, sizeof *c->v, cache_compare_records);
-out:
-	munmap(map, len);
+	/* The entries are read again from the start. */
+	madvise(c->map + c->dropped, len - c->dropped, MADV_DONTNEED);
+	c->dropped = 0;
 }
 
 struct store_cache *
@@ -507,7 +506,7 @@ store_cache_get(struct store *st, struct store_cache *c, enum store_area area,
 		 * stats its files again, so thousands of entries cost no more
 		 * memory than the list itself.
 		 */
-		free(rec->data);
+		cache_drop_below(c, (size_t)(rec->data - c->map));
 		rec->data = NULL;
 		rec->len = 0;
 		free(rec->ident);
@@ -620,10 +619,11 @@ store_cache_close(struct store *st, struct store_cache *c,
 	if (c->dirty)
 		cache_write(st, c, area, list);
 	cache_records_free(c);
+	if (c->map != NULL)
+		munmap(c->map, c->map_len);
 	for (i = 0; i < c->n_fresh; i++) {
 		free(c->fresh[i].name);
 		free(c->fresh[i].ident);
-		free(c->fresh[i].data);
 	}
 	free(c->fresh);
 	free(c->path);
