@@ -495,35 +495,23 @@ test_ca_flow() {
 	    quiet openssl verify -CAfile "$ca/root.pem" -untrusted "$ca/int.pem" \
 	    "$ca/leaf.pem"
 
-	# Place the answer.  With import built, import the CA's chain file
-	# (leaf then intermediate): the contract pairs the leaf with the
-	# request's key and puts the intermediate in sslca/.  Until import
-	# lands, the manual's way: the certificate beside the request's key,
-	# the intermediate in sslca/.
+	# Place the answer: import the CA's chain file (leaf then
+	# intermediate); the contract pairs the leaf with the request's key
+	# and puts the intermediate in sslca/.
 	cat "$ca/leaf.pem" "$ca/int.pem" > "$ca/answer.pem"
 	t_run --root "$r" import "$ca/answer.pem"
-	case $T_RC:$T_ERR in
-	1:*"not built"*)
-		echo "# import not built yet ($T_ERR): placing the answer by hand"
-		cp "$ca/leaf.pem" "$r/sslcert/signed.crt"
-		rm "$r/sslcert/signed.csr"
-		cp "$ca/int.pem" "$r/sslca/intermediate.crt"
-		;;
-	*)
-		t_rc 0 "import of the CA's answer (leaf + intermediate)"
-		t_run --root "$r" list --json
-		t_eq "$(t_json "$T_OUT" '[e["name"] for e in d if e["sha256"] == "'"$(t_openssl_sha256 "$ca/leaf.pem")"'"]')" \
-		    '["signed"]' "import: the answer is the entry of its request"
-		t_eq "$(t_json "$T_OUT" '[e["kind"] for e in d if e["name"] == "signed"]')" \
-		    '["certificate"]' "import: the request is answered (no longer pending)"
-		t_eq "$(t_spki_sha256 key "$r/sslcert/signed.key")" \
-		    "$(t_spki_sha256 cert "$r/sslcert/signed.crt")" \
-		    "import: signed.key belongs to the imported certificate"
-		t_run --root "$r" ca list --json
-		t_eq "$(t_json "$T_OUT" 'len([e for e in d if e["sha256"] == "'"$(t_openssl_sha256 "$ca/int.pem")"'"])')" \
-		    1 "import: the intermediate went to sslca/"
-		;;
-	esac
+	t_rc 0 "import of the CA's answer (leaf + intermediate)"
+	t_run --root "$r" list --json
+	t_eq "$(t_json "$T_OUT" '[e["name"] for e in d if e["sha256"] == "'"$(t_openssl_sha256 "$ca/leaf.pem")"'"]')" \
+	    '["signed"]' "import: the answer is the entry of its request"
+	t_eq "$(t_json "$T_OUT" '[e["kind"] for e in d if e["name"] == "signed"]')" \
+	    '["certificate"]' "import: the request is answered (no longer pending)"
+	t_eq "$(t_spki_sha256 key "$r/sslcert/signed.key")" \
+	    "$(t_spki_sha256 cert "$r/sslcert/signed.crt")" \
+	    "import: signed.key belongs to the imported certificate"
+	t_run --root "$r" ca list --json
+	t_eq "$(t_json "$T_OUT" 'len([e for e in d if e["sha256"] == "'"$(t_openssl_sha256 "$ca/int.pem")"'"])')" \
+	    1 "import: the intermediate went to sslca/"
 	t_run --root "$r" show signed --json
 	t_eq "$(t_json "$T_OUT" 'd["checks"]["key_matches"]')" true \
 	    "show: the CA's certificate matches the request's key"

@@ -514,97 +514,88 @@ left=$(find "$R/sslcert" -name '.*.??????')
 [ -z "$left" ] && t_pass "two writers: no temporary file left" ||
     t_fail "two writers: left behind: $left"
 
-# --- Import: every format, malformed (once import exists) --------------
+# --- Import: every format, malformed --------------------------------
 R=$(fresh_root)
-h_run --root "$R" import /nonexistent-file
-case $T_ERR in
-*"not built yet"*|*"unknown command"*) HAVE_IMPORT= ;;
-*) HAVE_IMPORT=1 ;;
+echo secret > "$T_TMP/pw"
+echo wrong > "$T_TMP/wrongpw"
+I=$T_TMP/in
+mkdir -p "$I"
+head -c 300 "$FX/leaf.crt" > "$I/trunc.pem"
+head -c 200 "$FX/leaf.der" > "$I/trunc.der"
+head -c 500 "$FX/chain.p7b.der" > "$I/trunc.p7b"
+head -c 700 "$FX/bundle.p12" > "$I/trunc.p12"
+head -c 4096 /dev/urandom > "$I/random.bin"
+: > "$I/empty"
+head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' 'A' > "$I/big.pem"
+mkfifo "$I/fifo"
+h_case 1 "trunc.pem is corrupt" "import a truncated PEM certificate" import "$I/trunc.pem"
+h_case 1 "trunc.der is corrupt" "import a truncated DER certificate" import "$I/trunc.der"
+h_case 1 "trunc.p7b is corrupt" "import a truncated PKCS#7" import "$I/trunc.p7b"
+h_case 1 "trunc.p12 is corrupt" "import a truncated PKCS#12" \
+    import "$I/trunc.p12" --password-file "$T_TMP/pw"
+h_case 1 "bundle.p12 is wrong" "import a PKCS#12 with the wrong password" \
+    import "$FX/bundle.p12" --password-file "$T_TMP/wrongpw"
+h_case 1 "random.bin is in an unsupported format" "import random bytes" import "$I/random.bin"
+h_case 1 "empty is empty" "import an empty file" import "$I/empty"
+h_case 1 "too large" "import a 5 MiB file" import "$I/big.pem"
+h_case 1 "not a regular file" "import /dev/zero" import /dev/zero
+h_case 1 "not a regular file" "import a FIFO with no writer" import "$I/fifo"
+h_case 1 "does not belong to the certificate" "import a certificate with a key that is not its own" \
+    import "$FX/escape.crt" --key "$FX/ca.key" --name other
+h_case 2 "has a '/'" "import --name ../escape" \
+    import "$FX/leaf.crt" --name ../escape
+h_case 2 "give its password with --password-file" \
+    "import a PKCS#12 without a password" import "$FX/bundle.p12"
+openssl pkcs8 -topk8 -in "$FX/leaf.key" -v2 aes-256-cbc \
+    -passout pass:secret -out "$I/enc.key" 2>/dev/null
+h_case 1 "is wrong" "import with an encrypted key and the wrong password" \
+    import "$FX/leaf.crt" --key "$I/enc.key" --password-file "$T_TMP/wrongpw"
+h_case 1 "corrupt" "import a certificate with a truncated key" \
+    import "$FX/leaf.crt" --key "$I/trunc.pem"
+h_case 1 "not a regular file" "import with --key /dev/zero" \
+    import "$FX/leaf.crt" --key /dev/zero
+ln -s /etc/passwd "$I/passwd.pem"
+h_case 1 "passwd.pem" "import a symlink to /etc/passwd" import "$I/passwd.pem"
+case $T_OUT$T_ERR in
+*root:*) t_fail "import printed /etc/passwd" ;;
+*) t_pass "import did not print /etc/passwd" ;;
 esac
-if [ -z "$HAVE_IMPORT" ]; then
-	h_skip "import: the import command is not built yet (21 cases)"
-else
-	echo secret > "$T_TMP/pw"
-	echo wrong > "$T_TMP/wrongpw"
-	I=$T_TMP/in
-	mkdir -p "$I"
-	head -c 300 "$FX/leaf.crt" > "$I/trunc.pem"
-	head -c 200 "$FX/leaf.der" > "$I/trunc.der"
-	head -c 500 "$FX/chain.p7b.der" > "$I/trunc.p7b"
-	head -c 700 "$FX/bundle.p12" > "$I/trunc.p12"
-	head -c 4096 /dev/urandom > "$I/random.bin"
-	: > "$I/empty"
-	head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' 'A' > "$I/big.pem"
-	mkfifo "$I/fifo"
-	h_case 1 "trunc.pem is corrupt" "import a truncated PEM certificate" import "$I/trunc.pem"
-	h_case 1 "trunc.der is corrupt" "import a truncated DER certificate" import "$I/trunc.der"
-	h_case 1 "trunc.p7b is corrupt" "import a truncated PKCS#7" import "$I/trunc.p7b"
-	h_case 1 "trunc.p12 is corrupt" "import a truncated PKCS#12" \
-	    import "$I/trunc.p12" --password-file "$T_TMP/pw"
-	h_case 1 "bundle.p12 is wrong" "import a PKCS#12 with the wrong password" \
-	    import "$FX/bundle.p12" --password-file "$T_TMP/wrongpw"
-	h_case 1 "random.bin is in an unsupported format" "import random bytes" import "$I/random.bin"
-	h_case 1 "empty is empty" "import an empty file" import "$I/empty"
-	h_case 1 "too large" "import a 5 MiB file" import "$I/big.pem"
-	h_case 1 "not a regular file" "import /dev/zero" import /dev/zero
-	h_case 1 "not a regular file" "import a FIFO with no writer" import "$I/fifo"
-	h_case 1 "does not belong to the certificate" "import a certificate with a key that is not its own" \
-	    import "$FX/escape.crt" --key "$FX/ca.key" --name other
-	h_case 2 "has a '/'" "import --name ../escape" \
-	    import "$FX/leaf.crt" --name ../escape
-	h_case 2 "give its password with --password-file" \
-	    "import a PKCS#12 without a password" import "$FX/bundle.p12"
-	openssl pkcs8 -topk8 -in "$FX/leaf.key" -v2 aes-256-cbc \
-	    -passout pass:secret -out "$I/enc.key" 2>/dev/null
-	h_case 1 "is wrong" "import with an encrypted key and the wrong password" \
-	    import "$FX/leaf.crt" --key "$I/enc.key" --password-file "$T_TMP/wrongpw"
-	h_case 1 "corrupt" "import a certificate with a truncated key" \
-	    import "$FX/leaf.crt" --key "$I/trunc.pem"
-	h_case 1 "not a regular file" "import with --key /dev/zero" \
-	    import "$FX/leaf.crt" --key /dev/zero
-	ln -s /etc/passwd "$I/passwd.pem"
-	h_case 1 "passwd.pem" "import a symlink to /etc/passwd" import "$I/passwd.pem"
-	case $T_OUT$T_ERR in
-	*root:*) t_fail "import printed /etc/passwd" ;;
-	*) t_pass "import did not print /etc/passwd" ;;
-	esac
-	h_case 2 "\\x1b" "import --name with an escape sequence" \
-	    import "$FX/leaf.crt" --name $'x\e[2Jy'
-	# A name taken from a hostile certificate must still be a safe name.
-	(cd "$FX" && openssl req -x509 -new -key leaf.key -days 30 \
-	    -subj '/CN=..\/..\/etc\/evil' -out "$I/slashcn.crt") 2>/dev/null
-	H_CASES=$((H_CASES + 1))
-	h_run --root "$R" import "$I/slashcn.crt"
-	t_rc 0 "import a certificate whose CN is ../../etc/evil"
-	[ ! -e "$R/etc" ] && [ ! -e "$(dirname "$R")/etc/evil.crt" ] &&
-	    [ -z "$(find "$R/sslcert" "$R/sslca" -mindepth 1 -type d)" ] &&
-	    t_pass "the entry named from ../../etc/evil stayed a plain file in sslcert/" ||
-	    t_fail "a name derived from ../../etc/evil escaped sslcert/"
-	h_clean_output "import a certificate whose CN is ../../etc/evil"
+h_case 2 "\\x1b" "import --name with an escape sequence" \
+    import "$FX/leaf.crt" --name $'x\e[2Jy'
+# A name taken from a hostile certificate must still be a safe name.
+(cd "$FX" && openssl req -x509 -new -key leaf.key -days 30 \
+    -subj '/CN=..\/..\/etc\/evil' -out "$I/slashcn.crt") 2>/dev/null
+H_CASES=$((H_CASES + 1))
+h_run --root "$R" import "$I/slashcn.crt"
+t_rc 0 "import a certificate whose CN is ../../etc/evil"
+[ ! -e "$R/etc" ] && [ ! -e "$(dirname "$R")/etc/evil.crt" ] &&
+    [ -z "$(find "$R/sslcert" "$R/sslca" -mindepth 1 -type d)" ] &&
+    t_pass "the entry named from ../../etc/evil stayed a plain file in sslcert/" ||
+    t_fail "a name derived from ../../etc/evil escaped sslcert/"
+h_clean_output "import a certificate whose CN is ../../etc/evil"
 
-	# kill -9 at random moments of import, then the next command finds a
-	# consistent tree: every stored .crt/.csr readable, every key paired.
-	for i in 1 2 3 4 5 6; do
-		"$CERTDESK" --root "$R" import "$FX/bundle.p12" \
-		    --password-file "$T_TMP/pw" --name killed$i >/dev/null 2>&1 &
-		pid=$!
-		sleep "0.0$((RANDOM % 9))"
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		h_run --root "$R" list --json
-		t_rc 0 "kill -9 during import ($i): the next list succeeds"
-		case $T_OUT in
-		*'"error"'*) t_fail "kill -9 during import ($i): an unreadable entry was left" ;;
-		*) t_pass "kill -9 during import ($i): no unreadable entry left" ;;
-		esac
-		if [ -f "$R/sslcert/killed$i.crt" ]; then
-			k=$(openssl pkey -in "$R/sslcert/killed$i.key" -pubout 2>/dev/null)
-			c=$(openssl x509 -in "$R/sslcert/killed$i.crt" -noout -pubkey 2>/dev/null)
-			[ "$k" = "$c" ] && t_pass "kill -9 during import ($i): the pair that landed matches" ||
-			    t_fail "kill -9 during import ($i): killed$i.crt without its key"
-		fi
-	done
-fi
+# kill -9 at random moments of import, then the next command finds a
+# consistent tree: every stored .crt/.csr readable, every key paired.
+for i in 1 2 3 4 5 6; do
+	"$CERTDESK" --root "$R" import "$FX/bundle.p12" \
+	    --password-file "$T_TMP/pw" --name killed$i >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.0$((RANDOM % 9))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	h_run --root "$R" list --json
+	t_rc 0 "kill -9 during import ($i): the next list succeeds"
+	case $T_OUT in
+	*'"error"'*) t_fail "kill -9 during import ($i): an unreadable entry was left" ;;
+	*) t_pass "kill -9 during import ($i): no unreadable entry left" ;;
+	esac
+	if [ -f "$R/sslcert/killed$i.crt" ]; then
+		k=$(openssl pkey -in "$R/sslcert/killed$i.key" -pubout 2>/dev/null)
+		c=$(openssl x509 -in "$R/sslcert/killed$i.crt" -noout -pubkey 2>/dev/null)
+		[ "$k" = "$c" ] && t_pass "kill -9 during import ($i): the pair that landed matches" ||
+		    t_fail "kill -9 during import ($i): killed$i.crt without its key"
+	fi
+done
 
 echo "# $H_CASES hostile cases"
 t_done
