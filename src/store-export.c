@@ -110,28 +110,6 @@ export_chain(struct store *s, gnutls_x509_crt_t *certs, unsigned n,
 }
 
 static int
-export_key(gnutls_x509_privkey_t key, const char *password,
-    gnutls_x509_crt_fmt_t fmt, struct util_buf *b, char **cause)
-{
-	gnutls_datum_t	out = { NULL, 0 };
-	int		ret;
-
-	/* AES-256 (PBES2) when encrypted, plain PKCS#8 otherwise. */
-	ret = gnutls_x509_privkey_export2_pkcs8(key, fmt, password,
-	    password != NULL ? GNUTLS_PKCS_PBES2_AES_256 : GNUTLS_PKCS_PLAIN,
-	    &out);
-	if (ret < 0) {
-		util_set_cause(cause, "cannot export the key: %s",
-		    gnutls_strerror(ret));
-		return STORE_FAIL;
-	}
-	util_buf_add(b, out.data, out.size);
-	gnutls_memset(out.data, 0, out.size);
-	gnutls_free(out.data);
-	return STORE_OK;
-}
-
-static int
 export_request(struct store *s, const char *name, gnutls_x509_crt_fmt_t fmt,
     struct util_buf *b, char **cause)
 {
@@ -307,7 +285,8 @@ store_export_data(struct store *s, enum store_area area, const char *name,
 		break;
 	case STORE_EXPORT_KEY:
 		if (export_load_key(s, name, &key, cause) != STORE_OK ||
-		    export_key(key, opts->password, fmt, &b, cause) != STORE_OK)
+		    x509_key_export_pkcs8(key, opts->password, fmt, &b,
+		    cause) != STORE_OK)
 			goto fail;
 		break;
 	case STORE_EXPORT_PKCS12:
